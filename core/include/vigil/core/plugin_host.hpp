@@ -1,0 +1,123 @@
+// The plugin host: finds, checks and loads plugin libraries, and creates plugin instances.
+//
+// A PluginLibrary is a checked plugin table, from a shared object on disk (LoadPluginLibrary) or
+// from an in-memory table (PluginLibrary::FromTable, for built-ins and tests): both go through the
+// same checks, each with its own message:
+//   1. version      major equal to the host's, minor not newer, table large enough
+//   2. required     name, version, init, destroy, last_error
+//   3. capabilities every declared capability complete, no function without its capability
+//   4. fields       an extractor's fields JSON is well formed
+// A PluginInstance is one initialised state of a library (an output plugin configured twice gives
+// two instances of one library).
+//
+//   PluginLoadOptions opts{.search_paths = {"/usr/lib/x86_64-linux-gnu/vigil/plugins"}};
+//   auto lib = LoadPluginLibrary("libstdout.so", std::nullopt, opts);
+//   if (!lib.ok()) return lib.status();
+//   auto inst = PluginInstance::Create(*lib, "stdout", R"({"format":"json"})");
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "vigil/core/status.hpp"
+#include "vigil/plugin_api.h"
+
+namespace vigil {
+
+enum class FieldArgKind { kNone, kIndex, kKey };
+
+// One field as an extractor plugin declares it in its fields JSON.
+struct PluginField {
+  std::string name;
+  vigil_field_type type = VIGIL_FT_STRING;
+  bool is_list = false;
+  FieldArgKind arg = FieldArgKind::kNone;
+  bool arg_required = false;
+  std::string description;
+};
+
+// "string", "uint64", ... <-> vigil_field_type.
+std::optional<vigil_field_type> ParseFieldType(std::string_view name);
+const char* FieldTypeName(vigil_field_type type);
+// "source", "extract", "parse", "output", comma separated for several bits.
+std::string CapabilityNames(uint32_t capabilities);
+
+class PluginLibrary {
+ public:
+  // Checks `table` (steps 1-4 above). `origin` names where it came from in messages: a path, or
+  // "built-in". `keep_alive` holds whatever keeps the table's memory valid (the loaded library).
+  static StatusOr<std::shared_ptr<const PluginLibrary>> FromTable(
+      const vigil_plugin_api* table, std::string origin, std::shared_ptr<void> keep_alive = {});
+
+  // The table, copied and zero-extended to this host's size: members the plugin's older table
+  // lacks read as NULL.
+  const vigil_plugin_api& api() const { return api_; }
+  const std::string& name() const { return name_; }
+  const std::string& version() const { return version_; }
+  const std::string& origin() const { return origin_; }
+  uint32_t capabilities() const { return api_.capabilities; }
+  bool Has(uint32_t capability) const { return (api_.capabilities & capability) != 0; }
+  // The init schema, "" when the plugin takes no config.
+  std::string InitSchema() const;
+  const std::vector<PluginField>& fields() const { return fields_; }
+
+ private:
+  PluginLibrary() = default;
+
+  std::shared_ptr<void> keep_alive_;
+  vigil_plugin_api api_{};
+  std::string name_, version_, origin_;
+  std::vector<PluginField> fields_;
+};
+
+struct PluginLoadOptions {
+  // The only directories plugins may be loaded from.
+  std::vector<std::string> search_paths;
+  // Development only: skip the ownership and permission checks.
+  bool allow_insecure = false;
+};
+
+// Finds `library` (a file name looked up in the search paths, or an absolute path that must lie in
+// one of them), refuses it unless the file and its directory are owned by root and not
+// group/world-writable (unless allow_insecure), checks its SHA-256 against `sha256` when given,
+// loads it (RTLD_NOW | RTLD_LOCAL) and checks its table. The file is opened once, and checked,
+// hashed and loaded through that descriptor, so what was checked is what is loaded.
+StatusOr<std::shared_ptr<const PluginLibrary>> LoadPluginLibrary(
+    const std::string& library, const std::optional<std::string>& sha256,
+    const PluginLoadOptions& options);
+
+// The file name a plugin called `name` has by default: lib<name>.so.
+std::string DefaultLibraryFileName(const std::string& name);
+
+// One initialised plugin state. Not copyable; destroy runs in the destructor.
+class PluginInstance {
+ public:
+  // Calls init with `config_json` (already validated against the plugin's schema). `instance_name`
+  // tags the plugin's log lines and messages (the output name, or the plugin name).
+  static StatusOr<std::unique_ptr<PluginInstance>> Create(
+      std::shared_ptr<const PluginLibrary> library, std::string instance_name,
+      const std::string& config_json);
+  ~PluginInstance();
+  PluginInstance(const PluginInstance&) = delete;
+  PluginInstance& operator=(const PluginInstance&) = delete;
+
+  const PluginLibrary& library() const { return *library_; }
+  const vigil_plugin_api& api() const { return library_->api(); }
+  vigil_plugin* state() const { return state_; }
+  const std::string& instance_name() const { return instance_name_; }
+  // The plugin's last_error on this thread, never null.
+  std::string LastError() const;
+
+ private:
+  PluginInstance(std::shared_ptr<const PluginLibrary> library, std::string instance_name);
+
+  std::shared_ptr<const PluginLibrary> library_;
+  std::string instance_name_;
+  vigil_host_api host_{};
+  vigil_plugin* state_ = nullptr;
+};
+
+}  // namespace vigil

@@ -1,0 +1,66 @@
+// PluginInstance: init, the host callbacks a plugin sees, and destroy.
+#include <fmt/format.h>
+
+#include "vigil/core/log.hpp"
+#include "vigil/core/plugin_host.hpp"
+
+namespace vigil {
+namespace {
+
+log::Level FromPluginLevel(vigil_log_level level) {
+  switch (level) {
+    case VIGIL_LOG_CRITICAL: return log::Level::kCritical;
+    case VIGIL_LOG_ERROR: return log::Level::kError;
+    case VIGIL_LOG_WARNING: return log::Level::kWarning;
+    case VIGIL_LOG_INFO: return log::Level::kInfo;
+    case VIGIL_LOG_DEBUG: return log::Level::kDebug;
+    case VIGIL_LOG_TRACE: return log::Level::kTrace;
+  }
+  return log::Level::kInfo;
+}
+
+void HostLog(void* ctx, vigil_log_level level, const char* msg) {
+  auto* instance = static_cast<const PluginInstance*>(ctx);
+  log::Level l = FromPluginLevel(level);
+  if (log::Enabled(l)) {
+    log::Write(l, fmt::format("[{}] {}", instance->instance_name(), msg ? msg : ""));
+  }
+}
+
+}  // namespace
+
+PluginInstance::PluginInstance(std::shared_ptr<const PluginLibrary> library,
+                               std::string instance_name)
+    : library_(std::move(library)), instance_name_(std::move(instance_name)) {
+  host_.struct_size = sizeof(host_);
+  host_.ctx = this;
+  host_.callback_log = HostLog;
+}
+
+StatusOr<std::unique_ptr<PluginInstance>> PluginInstance::Create(
+    std::shared_ptr<const PluginLibrary> library, std::string instance_name,
+    const std::string& config_json) {
+  std::unique_ptr<PluginInstance> instance(
+      new PluginInstance(std::move(library), std::move(instance_name)));
+  vigil_init_input input{config_json.c_str(), &instance->host_};
+  vigil_rc rc = VIGIL_FAILURE;
+  instance->state_ = instance->api().init(&input, &rc);
+  if (rc != VIGIL_OK) {
+    std::string why = instance->LastError();
+    // The destructor calls destroy on whatever state init left.
+    return Status::Error(fmt::format("plugin '{}': init failed: {}", instance->instance_name_,
+                                     why.empty() ? "(the plugin gave no reason)" : why));
+  }
+  return instance;
+}
+
+PluginInstance::~PluginInstance() {
+  if (state_ != nullptr) api().destroy(state_);
+}
+
+std::string PluginInstance::LastError() const {
+  const char* e = api().last_error(state_);
+  return e ? e : "";
+}
+
+}  // namespace vigil
