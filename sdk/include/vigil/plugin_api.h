@@ -67,7 +67,8 @@ typedef int32_t vigil_rc;
 #define VIGIL_FAILURE 1     /* failure; see last_error() */
 #define VIGIL_TIMEOUT 2     /* next_batch: no event now, call again */
 #define VIGIL_EOF 3         /* next_batch: the source has ended */
-#define VIGIL_NOT_FOUND 4   /* extract_fields: the event is not one this plugin knows */
+#define VIGIL_NOT_FOUND 4   /* extract_fields: the event is not one this plugin knows; the host
+                             * reads every requested field as having no value */
 
 /* Capability bits for vigil_plugin_api.capabilities. */
 #define VIGIL_CAP_SOURCE 0x1u
@@ -75,15 +76,15 @@ typedef int32_t vigil_rc;
 #define VIGIL_CAP_PARSE 0x4u
 #define VIGIL_CAP_OUTPUT 0x8u
 
-/* Log levels for the host's log callback, most severe first (syslog order). */
-typedef enum vigil_log_level {
-  VIGIL_LOG_CRITICAL = 2,
-  VIGIL_LOG_ERROR = 3,
-  VIGIL_LOG_WARNING = 4,
-  VIGIL_LOG_INFO = 6,
-  VIGIL_LOG_DEBUG = 7,
-  VIGIL_LOG_TRACE = 8
-} vigil_log_level;
+/* Log levels for the host's log callback, most severe first (syslog order). An integer, not an
+ * enum, so a value the host does not know is still well defined on both sides. */
+typedef int32_t vigil_log_level;
+#define VIGIL_LOG_CRITICAL 2
+#define VIGIL_LOG_ERROR 3
+#define VIGIL_LOG_WARNING 4
+#define VIGIL_LOG_INFO 6
+#define VIGIL_LOG_DEBUG 7
+#define VIGIL_LOG_TRACE 8
 
 /* Field types, as named in the fields JSON ("type"). */
 typedef enum vigil_field_type {
@@ -110,12 +111,12 @@ typedef enum vigil_priority {
   VIGIL_PRIORITY_DEBUG = 7
 } vigil_priority;
 
-/* What an output answers for a batch. */
-typedef enum vigil_delivery {
-  VIGIL_DELIVERED = 0,   /* the whole batch was accepted by the destination                */
-  VIGIL_RETRY_LATER = 1, /* a transient failure (network, 5xx, 429): the host may retry     */
-  VIGIL_REJECTED = 2     /* the destination refused it for good (4xx): retrying cannot help */
-} vigil_delivery;
+/* What an output answers for a batch. An integer, not an enum: the host treats any other value as
+ * VIGIL_REJECTED. */
+typedef int32_t vigil_delivery;
+#define VIGIL_DELIVERED 0   /* the whole batch was accepted by the destination                */
+#define VIGIL_RETRY_LATER 1 /* a transient failure (network, 5xx, 429): the host may retry     */
+#define VIGIL_REJECTED 2    /* the destination refused it for good (4xx): retrying cannot help */
 
 /* ---- Shared data types ------------------------------------------------------------------ */
 
@@ -191,7 +192,8 @@ typedef struct vigil_alert {
   const char* rule;      /* rule name */
   const char* source;    /* event source, e.g. "syscall" */
   const char* hostname;  /* host the alert comes from */
-  const char* output;    /* the rendered output line, Falco's "output" */
+  const char* output;    /* the rule's rendered message, without Falco's "<time>: <Priority> "
+                          * prefix (the "output" member of `json` has it) */
   const char* const* tags;
   uint32_t ntags;
   /* The complete Falco JSON alert (time, rule, priority, source, hostname, output, output_fields,

@@ -1,0 +1,780 @@
+// vigil fake host: drive a plugin in a unit test without the core.
+//
+// Header-only, C++17. Needs RapidJSON headers (to read the plugin's fields JSON and to render
+// alerts) and libdl (CMake target vigil::sdk_testing brings both). It loads a plugin from an
+// in-process table or from a shared object, checks the table the way the core does (version,
+// required functions, capabilities), and calls it the way the core does. It never crashes on a
+// plugin failure: every call reports failure through its result and LastError().
+//
+// Usage:
+//   vigil::testing::FakeHost host(vigil::sdk::PluginTable<MyPlugin>());  // or ("/path/libx.so")
+//   ASSERT_TRUE(host.Init(R"({"count": 3})")) << host.LastError();
+//   ASSERT_TRUE(host.Open()) << host.LastError();
+//   std::vector<vigil::testing::Record> events = host.ReadAll();
+//   auto value = host.Extract(events[0], "counter.value");  // ExtractFields: several
+//   ASSERT_TRUE(value) << host.LastError();
+//   EXPECT_EQ(value->u64.at(0), 1u);
+//
+// Not thread-safe except for the log callback, which plugins may call from any thread.
+#ifndef VIGIL_TESTING_FAKE_HOST_HPP
+#define VIGIL_TESTING_FAKE_HOST_HPP
+
+#include <arpa/inet.h>
+#include <dlfcn.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <ctime>
+#include <limits>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "rapidjson/document.h"
+#include "rapidjson/stringbuffer.h"
+#include "rapidjson/writer.h"
+#include "vigil/event_record.h"
+#include "vigil/plugin_api.h"
+
+namespace vigil::testing {
+
+struct LogLine {
+  vigil_log_level level;
+  std::string message;
+};
+
+// One event record, copied out of the plugin's batch so it outlives the next next_batch call.
+class Record {
+ public:
+  explicit Record(std::vector<uint8_t> bytes) : bytes_(std::move(bytes)) {}
+  Record(const uint8_t* data, size_t len) : bytes_(data, data + len) {}
+
+  // A VIGIL_EVENT_PLUGIN record with one payload parameter, for testing extractors and parsers
+  // without a source.
+  static Record Plugin(std::string_view payload, uint64_t ts_ns = 0, int64_t tid = -1) {
+    return Make(VIGIL_EVENT_PLUGIN, {payload}, ts_ns, tid);
+  }
+  static Record Make(uint16_t type, const std::vector<std::string_view>& params, uint64_t ts_ns = 0,
+                     int64_t tid = -1) {
+    uint64_t size = VIGIL_EVENT_HEADER_SIZE + 4u * params.size();
+    for (auto p : params) size += p.size();
+    std::vector<uint8_t> bytes(size);
+    vigil_event_writer w;
+    vigil_event_begin(&w, bytes.data(), size, type, ts_ns, tid,
+                      static_cast<uint16_t>(params.size()));
+    for (auto p : params) vigil_event_add_param(&w, p.data(), static_cast<uint32_t>(p.size()));
+    uint32_t len = 0;
+    vigil_event_end(&w, &len);
+    return Record(std::move(bytes));
+  }
+
+  vigil_event_header header() const { return vigil_event_get_header(bytes_.data()); }
+  uint64_t ts_ns() const { return header().ts_ns; }
+  int64_t tid() const { return header().tid; }
+  uint16_t type() const { return header().type; }
+  uint16_t nparams() const { return header().nparams; }
+
+  // Parameter `index` copied into a string (bytes, not necessarily text); "" when out of range.
+  std::string param(uint32_t index) const {
+    vigil_bytes b;
+    if (vigil_event_param(bytes_.data(), index, &b) != VIGIL_EVENT_OK) return std::string();
+    return std::string(reinterpret_cast<const char*>(b.data), b.len);
+  }
+  std::string payload() const { return param(0); }
+  const std::vector<uint8_t>& bytes() const { return bytes_; }
+
+ private:
+  std::vector<uint8_t> bytes_;
+};
+
+// One extracted field, copied out of the plugin's memory. Exactly one vector is used, chosen by
+// `type`; all are empty when the field has no value for the event.
+struct FieldValue {
+  std::string field;
+  vigil_field_type type = VIGIL_FT_STRING;
+  bool list = false;
+  std::vector<std::string> strings;  // string
+  std::vector<uint64_t> u64;         // uint64, reltime, abstime
+  std::vector<int64_t> s64;          // int64
+  std::vector<bool> bools;           // bool
+  std::vector<std::string> bytes;    // bytes, ipaddr, ipnet (raw bytes)
+
+  size_t size() const {
+    return strings.size() + u64.size() + s64.size() + bools.size() + bytes.size();
+  }
+  bool present() const { return size() > 0; }
+
+  // Values rendered as text: numbers in decimal, bools as true/false, ipaddr as the usual
+  // notation, ipnet as addr/prefix, bytes as hex. Lists as "(a,b)".
+  std::string ToString() const {
+    std::vector<std::string> parts;
+    for (const auto& s : strings) parts.push_back(s);
+    for (auto v : u64) parts.push_back(std::to_string(v));
+    for (auto v : s64) parts.push_back(std::to_string(v));
+    for (bool v : bools) parts.push_back(v ? "true" : "false");
+    for (const auto& b : bytes) parts.push_back(RenderBytes(b));
+    if (!list) return parts.empty() ? std::string() : parts[0];
+    std::string out = "(";
+    for (size_t i = 0; i < parts.size(); ++i) out += (i ? "," : "") + parts[i];
+    return out + ")";
+  }
+
+ private:
+  std::string RenderBytes(const std::string& b) const {
+    auto addr = [](const char* data, size_t n) {
+      char text[INET6_ADDRSTRLEN] = {};
+      inet_ntop(n == 4 ? AF_INET : AF_INET6, data, text, sizeof text);
+      return std::string(text);
+    };
+    if (type == VIGIL_FT_IPADDR && (b.size() == 4 || b.size() == 16)) {
+      return addr(b.data(), b.size());
+    }
+    if (type == VIGIL_FT_IPNET && (b.size() == 5 || b.size() == 17)) {
+      return addr(b.data(), b.size() - 1) + "/" + std::to_string(static_cast<uint8_t>(b.back()));
+    }
+    static const char kHex[] = "0123456789abcdef";
+    std::string hex;
+    for (unsigned char c : b) {
+      hex += kHex[c >> 4];
+      hex += kHex[c & 15];
+    }
+    return hex;
+  }
+};
+
+// An alert to deliver. When `json` is empty, the fake host renders Falco's JSON from the other
+// members (and output_fields).
+struct Alert {
+  uint64_t time_ns = 1700000000000000000ull;
+  vigil_priority priority = VIGIL_PRIORITY_WARNING;
+  std::string rule = "Test rule";
+  std::string source = "syscall";
+  std::string hostname = "testhost";
+  std::string output = "test output";
+  std::vector<std::string> tags;
+  std::map<std::string, std::string> output_fields;
+  std::string json;
+};
+
+// Falco's JSON for an alert: time (RFC 3339, ns), rule, priority, source, hostname, output,
+// output_fields, tags.
+inline std::string RenderFalcoJson(const Alert& alert) {
+  static const char* const kPriorities[] = {"Emergency", "Alert",  "Critical",      "Error",
+                                            "Warning",   "Notice", "Informational", "Debug"};
+  time_t secs = static_cast<time_t>(alert.time_ns / 1000000000ull);
+  struct tm tm_utc;
+  gmtime_r(&secs, &tm_utc);
+  char date[32];
+  strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm_utc);
+  char time_text[64];
+  snprintf(time_text, sizeof time_text, "%s.%09lluZ", date,
+           static_cast<unsigned long long>(alert.time_ns % 1000000000ull));
+
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+  w.StartObject();
+  w.Key("time");
+  w.String(time_text);
+  w.Key("rule");
+  w.String(alert.rule.c_str());
+  w.Key("priority");
+  w.String(kPriorities[static_cast<unsigned>(alert.priority) & 7u]);
+  w.Key("source");
+  w.String(alert.source.c_str());
+  w.Key("hostname");
+  w.String(alert.hostname.c_str());
+  w.Key("output");
+  w.String(alert.output.c_str());
+  w.Key("output_fields");
+  w.StartObject();
+  for (const auto& [key, value] : alert.output_fields) {
+    w.Key(key.c_str());
+    w.String(value.c_str());
+  }
+  w.EndObject();
+  w.Key("tags");
+  w.StartArray();
+  for (const auto& tag : alert.tags) w.String(tag.c_str());
+  w.EndArray();
+  w.EndObject();
+  return buffer.GetString();
+}
+
+class FakeHost {
+ public:
+  // Drives an in-process table (e.g. vigil::sdk::PluginTable<MyPlugin>()).
+  explicit FakeHost(const vigil_plugin_api* api) { Load(api); }
+
+  // dlopens `library_path` (RTLD_NOW | RTLD_LOCAL, as the core does) and calls its entry symbol.
+  explicit FakeHost(const std::string& library_path) {
+    library_ = dlopen(library_path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (library_ == nullptr) {
+      const char* why = dlerror();
+      Fail("cannot load " + library_path + ": " + (why ? why : "unknown error"));
+      return;
+    }
+    void* entry = dlsym(library_, VIGIL_PLUGIN_ENTRY_SYMBOL);
+    if (entry == nullptr) {
+      Fail(library_path + ": no symbol " VIGIL_PLUGIN_ENTRY_SYMBOL);
+      return;
+    }
+    auto entry_fn = reinterpret_cast<vigil_plugin_entry_fn>(entry);
+    Load(entry_fn());
+  }
+
+  FakeHost(const FakeHost&) = delete;
+  FakeHost& operator=(const FakeHost&) = delete;
+
+  ~FakeHost() {
+    Close();
+    if (state_ != nullptr && api_ != nullptr) api_->destroy(state_);
+    state_ = nullptr;
+    if (library_ != nullptr) dlclose(library_);
+  }
+
+  // True when the table loaded and passed the checks. Otherwise LastError() says why.
+  bool loaded() const { return api_ != nullptr; }
+  bool initialized() const { return initialized_; }
+  const vigil_plugin_api* api() const { return api_; }
+  // The plugin's state after Init (for calling the table directly), or null.
+  vigil_plugin* state() const { return state_; }
+
+  // The message of the most recent failure (the fake host's own, or the plugin's last_error()).
+  const std::string& LastError() const { return last_error_; }
+
+  // The plugin's config schema, or "" when it declares none.
+  std::string Schema() const {
+    auto fn = Member(&vigil_plugin_api::get_init_schema);
+    const char* schema = fn != nullptr ? fn() : nullptr;
+    return schema != nullptr ? schema : "";
+  }
+  std::string FieldsJson() const {
+    const char* fields = Member(&vigil_plugin_api::fields);
+    return fields != nullptr ? fields : "";
+  }
+
+  // Calls init with `config_json`. The host would validate the config against Schema() first;
+  // the fake host does not (test that separately if you need it).
+  bool Init(const std::string& config_json = "{}") {
+    if (!RequireLoaded()) return false;
+    if (state_ != nullptr) return Fail("Init called twice");
+    vigil_init_input input{config_json.c_str(), &host_api_};
+    vigil_rc rc = VIGIL_FAILURE;
+    state_ = api_->init(&input, &rc);
+    if (rc != VIGIL_OK) return FailFromPlugin("init", rc);
+    if (state_ == nullptr) return Fail("init returned VIGIL_OK and no state");
+    initialized_ = true;
+    if ((api_->capabilities & VIGIL_CAP_EXTRACT) != 0 && !LoadFields()) return false;
+    return true;
+  }
+
+  // Log lines the plugin sent through the host callback, in order.
+  std::vector<LogLine> logs() const {
+    std::lock_guard<std::mutex> lock(log_mutex_);
+    return logs_;
+  }
+  bool LogContains(std::string_view text) const {
+    std::lock_guard<std::mutex> lock(log_mutex_);
+    for (const auto& line : logs_) {
+      if (line.message.find(text) != std::string::npos) return true;
+    }
+    return false;
+  }
+
+  // ---- source ----
+
+  bool Open(const std::string& params = "") {
+    if (!RequireCapability(VIGIL_CAP_SOURCE, "source")) return false;
+    if (instance_ != nullptr) return Fail("Open called while an instance is open");
+    vigil_rc rc = api_->open(state_, params.c_str(), &instance_);
+    if (rc != VIGIL_OK) {
+      instance_ = nullptr;
+      return FailFromPlugin("open", rc);
+    }
+    if (instance_ == nullptr) return Fail("open returned VIGIL_OK and no instance");
+    eof_ = false;
+    return true;
+  }
+
+  void Close() {
+    if (instance_ != nullptr) api_->close(state_, instance_);
+    instance_ = nullptr;
+  }
+
+  // One next_batch call. Appends the records (checked and copied) to *out and returns the code;
+  // a corrupt batch is reported as VIGIL_FAILURE with a message.
+  vigil_rc NextBatch(std::vector<Record>* out) {
+    if (instance_ == nullptr) {
+      Fail("NextBatch without an open instance");
+      return VIGIL_FAILURE;
+    }
+    vigil_event_batch batch{nullptr, 0, 0};
+    vigil_rc rc = api_->next_batch(state_, instance_, &batch);
+    if (rc == VIGIL_EOF) eof_ = true;
+    if (rc == VIGIL_FAILURE) {
+      FailFromPlugin("next_batch", rc);
+      return rc;
+    }
+    if (rc != VIGIL_OK && rc != VIGIL_TIMEOUT && rc != VIGIL_EOF) {
+      Fail("next_batch returned unknown code " + std::to_string(rc));
+      return VIGIL_FAILURE;
+    }
+    if (rc != VIGIL_OK) return rc;
+    if (batch.size > 0 && batch.data == nullptr) {
+      Fail("next_batch: size > 0 and no data");
+      return VIGIL_FAILURE;
+    }
+    const uint8_t* p = batch.data;
+    uint64_t left = batch.size;
+    uint32_t seen = 0;
+    while (left > 0) {
+      uint32_t len = 0;
+      int err = vigil_event_check(p, left, &len);
+      if (err != VIGIL_EVENT_OK) {
+        Fail("next_batch: record " + std::to_string(seen) + " is corrupt (event error " +
+             std::to_string(err) + ")");
+        return VIGIL_FAILURE;
+      }
+      out->emplace_back(p, len);
+      p += len;
+      left -= len;
+      ++seen;
+    }
+    if (seen != batch.count) {
+      Fail("next_batch: count says " + std::to_string(batch.count) + " but data holds " +
+           std::to_string(seen) + " records");
+      return VIGIL_FAILURE;
+    }
+    return VIGIL_OK;
+  }
+
+  // Calls next_batch until EOF, `max_events` records, `max_timeouts` consecutive timeouts or a
+  // failure (then LastError() is set, and eof() is false). Returns what it read.
+  std::vector<Record> ReadAll(size_t max_events = std::numeric_limits<size_t>::max(),
+                              size_t max_timeouts = 1000) {
+    std::vector<Record> records;
+    size_t timeouts = 0;
+    while (records.size() < max_events && timeouts < max_timeouts) {
+      vigil_rc rc = NextBatch(&records);
+      if (rc == VIGIL_EOF || rc == VIGIL_FAILURE) break;
+      timeouts = rc == VIGIL_TIMEOUT ? timeouts + 1 : 0;
+    }
+    if (records.size() > max_events) records.erase(records.begin() + max_events, records.end());
+    return records;
+  }
+  bool eof() const { return eof_; }
+
+  std::optional<std::string> Progress(uint32_t* pct_x100) {
+    auto fn = Member(&vigil_plugin_api::progress);
+    if (fn == nullptr || instance_ == nullptr) {
+      Fail("Progress: no progress function or no open instance");
+      return std::nullopt;
+    }
+    const char* text = fn(state_, instance_, pct_x100);
+    return std::string(text != nullptr ? text : "");
+  }
+
+  std::optional<std::string> EventToString(const Record& record) {
+    auto fn = Member(&vigil_plugin_api::event_to_string);
+    if (fn == nullptr || !RequireInitialized()) {
+      Fail("EventToString: no event_to_string function or not initialized");
+      return std::nullopt;
+    }
+    vigil_event_input input = InputFor(record);
+    const char* text = fn(state_, &input);
+    return std::string(text != nullptr ? text : "");
+  }
+
+  // ---- extract ----
+
+  // Extracts one field, written as in a rule: "name", "name[key]" or "name[3]".
+  std::optional<FieldValue> Extract(const Record& record, const std::string& field) {
+    auto values = ExtractFields(record, {field});
+    if (!values) return std::nullopt;
+    return std::move(values->front());
+  }
+
+  // Extracts several fields in one extract_fields call (as the engine does), so a test can check
+  // that each result stays valid while the others are filled.
+  std::optional<std::vector<FieldValue>> ExtractFields(const Record& record,
+                                                       const std::vector<std::string>& fields) {
+    if (!RequireCapability(VIGIL_CAP_EXTRACT, "extract")) return std::nullopt;
+    std::vector<vigil_extract_field> requests(fields.size());
+    std::vector<std::string> names(fields.size()), keys(fields.size());
+    for (size_t i = 0; i < fields.size(); ++i) {
+      if (!Resolve(fields[i], &requests[i], &names[i], &keys[i])) return std::nullopt;
+    }
+    for (size_t i = 0; i < fields.size(); ++i) {
+      requests[i].field = names[i].c_str();
+      if (requests[i].arg_present && field_defs_[requests[i].field_id].arg_kind == ArgKind::kKey) {
+        requests[i].arg_key = keys[i].c_str();
+      }
+    }
+    vigil_event_input input = InputFor(record);
+    vigil_rc rc = api_->extract_fields(state_, &input, static_cast<uint32_t>(requests.size()),
+                                       requests.data());
+    if (rc != VIGIL_OK) {
+      FailFromPlugin("extract_fields", rc);
+      return std::nullopt;
+    }
+    std::vector<FieldValue> values;
+    for (const auto& request : requests) {
+      auto value = Copy(request);
+      if (!value) return std::nullopt;
+      values.push_back(std::move(*value));
+    }
+    return values;
+  }
+
+  // ---- parse ----
+
+  std::optional<std::vector<uint16_t>> ParseEventTypes() {
+    if (!RequireCapability(VIGIL_CAP_PARSE, "parse")) return std::nullopt;
+    uint32_t n = 0;
+    const uint16_t* types = api_->parse_event_types(state_, &n);
+    if (n > 0 && types == nullptr) {
+      Fail("parse_event_types: count without an array");
+      return std::nullopt;
+    }
+    return std::vector<uint16_t>(types, types + n);
+  }
+
+  bool Parse(const Record& record) {
+    if (!RequireCapability(VIGIL_CAP_PARSE, "parse")) return false;
+    vigil_event_input input = InputFor(record);
+    vigil_rc rc = api_->parse_event(state_, &input);
+    return rc == VIGIL_OK || FailFromPlugin("parse_event", rc);
+  }
+
+  // ---- output ----
+
+  // Delivers `alerts` in one call. Anything but VIGIL_DELIVERED sets LastError(); a plugin that is
+  // not an initialized output gets VIGIL_REJECTED.
+  vigil_delivery Deliver(const std::vector<Alert>& alerts) {
+    std::vector<std::string> json(alerts.size());
+    std::vector<std::vector<const char*>> tags(alerts.size());
+    std::vector<vigil_alert> raw(alerts.size());
+    for (size_t i = 0; i < alerts.size(); ++i) {
+      const Alert& a = alerts[i];
+      json[i] = a.json.empty() ? RenderFalcoJson(a) : a.json;
+      for (const auto& tag : a.tags) tags[i].push_back(tag.c_str());
+      raw[i] = vigil_alert{a.time_ns,          static_cast<uint32_t>(a.priority),
+                           a.rule.c_str(),     a.source.c_str(),
+                           a.hostname.c_str(), a.output.c_str(),
+                           tags[i].data(),     static_cast<uint32_t>(tags[i].size()),
+                           json[i].c_str(),    static_cast<uint32_t>(json[i].size())};
+    }
+    return Deliver(raw.data(), static_cast<uint32_t>(raw.size()));
+  }
+
+  vigil_delivery Deliver(const vigil_alert* alerts, uint32_t nalerts) {
+    if (!RequireCapability(VIGIL_CAP_OUTPUT, "output")) return VIGIL_REJECTED;
+    vigil_delivery result = api_->deliver(state_, alerts, nalerts);
+    if (result == VIGIL_DELIVERED) return result;
+    if (result != VIGIL_RETRY_LATER && result != VIGIL_REJECTED) {
+      Fail("deliver returned unknown value " + std::to_string(static_cast<int>(result)));
+      return VIGIL_REJECTED;
+    }
+    FailFromPlugin(result == VIGIL_RETRY_LATER ? "deliver (retry later)" : "deliver (rejected)",
+                   VIGIL_FAILURE);
+    return result;
+  }
+
+  bool Reopen() {
+    if (!RequireCapability(VIGIL_CAP_OUTPUT, "output")) return false;
+    auto fn = Member(&vigil_plugin_api::reopen);
+    if (fn == nullptr) return true;  // optional: nothing to reopen
+    vigil_rc rc = fn(state_);
+    return rc == VIGIL_OK || FailFromPlugin("reopen", rc);
+  }
+
+ private:
+  enum class ArgKind { kNone, kIndex, kKey };
+  struct FieldDef {
+    std::string name;
+    vigil_field_type type;
+    bool list;
+    ArgKind arg_kind;
+    bool arg_required;
+  };
+
+  // A member of the table, or null when it lies beyond the plugin's table_size (the ABI's rule
+  // for tables built against an older, shorter header).
+  template <class T>
+  T Member(T vigil_plugin_api::*member) const {
+    if (api_ == nullptr) return T{};
+    const auto* base = reinterpret_cast<const char*>(api_);
+    const auto* field = reinterpret_cast<const char*>(&(api_->*member));
+    if (static_cast<size_t>(field - base) + sizeof(T) > api_->table_size) return T{};
+    return api_->*member;
+  }
+
+  bool Fail(std::string message) {
+    last_error_ = std::move(message);
+    return false;
+  }
+
+  bool FailFromPlugin(const std::string& what, vigil_rc rc) {
+    const char* message = api_->last_error(state_);
+    return Fail(what + " failed (rc " + std::to_string(rc) +
+                "): " + (message != nullptr && *message != '\0' ? message : "(no message)"));
+  }
+
+  void Load(const vigil_plugin_api* api) {
+    if (api == nullptr) {
+      Fail("the entry returned no table");
+      return;
+    }
+    // Version first, then required functions, then capabilities: the core's order.
+    if (api->api_version_major != VIGIL_PLUGIN_API_VERSION_MAJOR ||
+        api->api_version_minor > VIGIL_PLUGIN_API_VERSION_MINOR) {
+      Fail("plugin API version " + std::to_string(api->api_version_major) + "." +
+           std::to_string(api->api_version_minor) + " is not compatible with host " +
+           VIGIL_PLUGIN_API_VERSION_STRING);
+      return;
+    }
+    if (api->table_size < offsetof(vigil_plugin_api, event_source)) {
+      Fail("table_size " + std::to_string(api->table_size) + " is too small");
+      return;
+    }
+    api_ = api;  // Member() needs it
+    std::string missing;
+    if (api->name == nullptr) missing += " name";
+    if (api->version == nullptr) missing += " version";
+    if (api->description == nullptr) missing += " description";
+    if (api->contact == nullptr) missing += " contact";
+    if (api->init == nullptr) missing += " init";
+    if (api->destroy == nullptr) missing += " destroy";
+    if (api->last_error == nullptr) missing += " last_error";
+    if (missing.empty()) missing = CheckCapabilities();
+    if (!missing.empty()) {
+      api_ = nullptr;
+      Fail(missing.front() == ' ' ? "missing required members:" + missing : missing);
+    }
+  }
+
+  std::string CheckCapabilities() const {
+    uint32_t caps = api_->capabilities;
+    if (caps == 0) return "no capability declared";
+    if ((caps & ~0xFu) != 0) return "unknown capability bits";
+    struct Check {
+      uint32_t cap;
+      const char* what;
+      bool required_present;
+      bool any_present;
+    };
+    auto has = [this](auto member) { return Member(member) != nullptr; };
+    const Check checks[] = {
+        {VIGIL_CAP_SOURCE, "source",
+         has(&vigil_plugin_api::event_source) && has(&vigil_plugin_api::open) &&
+             has(&vigil_plugin_api::close) && has(&vigil_plugin_api::next_batch),
+         has(&vigil_plugin_api::open) || has(&vigil_plugin_api::close) ||
+             has(&vigil_plugin_api::next_batch) || has(&vigil_plugin_api::progress)},
+        {VIGIL_CAP_EXTRACT, "extract",
+         has(&vigil_plugin_api::fields) && has(&vigil_plugin_api::extract_fields),
+         has(&vigil_plugin_api::fields) || has(&vigil_plugin_api::extract_fields)},
+        {VIGIL_CAP_PARSE, "parse",
+         has(&vigil_plugin_api::parse_event_types) && has(&vigil_plugin_api::parse_event),
+         has(&vigil_plugin_api::parse_event_types) || has(&vigil_plugin_api::parse_event)},
+        {VIGIL_CAP_OUTPUT, "output", has(&vigil_plugin_api::deliver),
+         has(&vigil_plugin_api::deliver) || has(&vigil_plugin_api::reopen)},
+    };
+    for (const auto& check : checks) {
+      bool declared = (caps & check.cap) != 0;
+      if (declared && !check.required_present) {
+        return std::string("capability ") + check.what + " declared without its required functions";
+      }
+      if (!declared && check.any_present) {
+        return std::string("functions of capability ") + check.what + " set without the capability";
+      }
+    }
+    return "";
+  }
+
+  bool RequireLoaded() {
+    return loaded() || Fail(last_error_.empty() ? "not loaded" : last_error_);
+  }
+  bool RequireInitialized() { return RequireLoaded() && (initialized_ || Fail("not initialized")); }
+  bool RequireCapability(uint32_t cap, const char* what) {
+    if (!RequireInitialized()) return false;
+    if ((api_->capabilities & cap) == 0) {
+      return Fail(std::string("the plugin has no ") + what + " capability");
+    }
+    return true;
+  }
+
+  static bool TypeFromName(std::string_view name, vigil_field_type* type) {
+    static const std::pair<const char*, vigil_field_type> kTypes[] = {
+        {"string", VIGIL_FT_STRING},   {"uint64", VIGIL_FT_UINT64},   {"int64", VIGIL_FT_INT64},
+        {"bool", VIGIL_FT_BOOL},       {"ipaddr", VIGIL_FT_IPADDR},   {"ipnet", VIGIL_FT_IPNET},
+        {"reltime", VIGIL_FT_RELTIME}, {"abstime", VIGIL_FT_ABSTIME}, {"bytes", VIGIL_FT_BYTES}};
+    for (const auto& [text, value] : kTypes) {
+      if (name == text) {
+        *type = value;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  bool LoadFields() {
+    std::string json = FieldsJson();
+    rapidjson::Document doc;
+    doc.Parse(json.c_str());
+    if (doc.HasParseError() || !doc.IsArray()) return Fail("fields: not a JSON array");
+    for (const auto& item : doc.GetArray()) {
+      if (!item.IsObject() || !item.HasMember("name") || !item["name"].IsString() ||
+          !item.HasMember("type") || !item["type"].IsString()) {
+        return Fail("fields: every entry needs string members name and type");
+      }
+      FieldDef def{item["name"].GetString(), VIGIL_FT_STRING, false, ArgKind::kNone, false};
+      if (!TypeFromName(item["type"].GetString(), &def.type)) {
+        return Fail("fields: " + def.name + ": unknown type " + item["type"].GetString());
+      }
+      if (item.HasMember("list")) {
+        if (!item["list"].IsBool()) return Fail("fields: " + def.name + ": list is not a bool");
+        def.list = item["list"].GetBool();
+      }
+      if (item.HasMember("arg")) {
+        const auto& arg = item["arg"];
+        if (!arg.IsObject()) return Fail("fields: " + def.name + ": arg is not an object");
+        if (arg.HasMember("kind") && arg["kind"].IsString()) {
+          std::string_view kind = arg["kind"].GetString();
+          if (kind == "index") {
+            def.arg_kind = ArgKind::kIndex;
+          } else if (kind == "key") {
+            def.arg_kind = ArgKind::kKey;
+          } else if (kind != "none") {
+            return Fail("fields: " + def.name + ": unknown arg kind");
+          }
+        }
+        if (arg.HasMember("required") && arg["required"].IsBool()) {
+          def.arg_required = arg["required"].GetBool();
+        }
+      }
+      field_defs_.push_back(std::move(def));
+    }
+    return true;
+  }
+
+  // Splits "name[arg]" and fills the request members from the fields JSON.
+  bool Resolve(const std::string& spec, vigil_extract_field* request, std::string* name,
+               std::string* key) {
+    *request = vigil_extract_field{};
+    std::string arg;
+    bool has_arg = false;
+    size_t open = spec.find('[');
+    if (open == std::string::npos) {
+      *name = spec;
+    } else {
+      if (spec.back() != ']') return Fail("field " + spec + ": missing ']'");
+      *name = spec.substr(0, open);
+      arg = spec.substr(open + 1, spec.size() - open - 2);
+      has_arg = true;
+    }
+    for (size_t id = 0; id < field_defs_.size(); ++id) {
+      const FieldDef& def = field_defs_[id];
+      if (def.name != *name) continue;
+      request->field_id = static_cast<uint32_t>(id);
+      request->ftype = def.type;
+      request->flist = def.list ? 1 : 0;
+      if (has_arg && def.arg_kind == ArgKind::kNone) {
+        return Fail("field " + *name + " takes no argument");
+      }
+      if (!has_arg && def.arg_required) return Fail("field " + *name + " needs an argument");
+      if (has_arg) {
+        request->arg_present = 1;
+        if (def.arg_kind == ArgKind::kIndex) {
+          char* end = nullptr;
+          request->arg_index = std::strtoull(arg.c_str(), &end, 10);
+          if (arg.empty() || *end != '\0') return Fail("field " + spec + ": index is not a number");
+        } else {
+          *key = arg;
+        }
+      }
+      return true;
+    }
+    return Fail("field " + *name + " is not among the plugin's fields");
+  }
+
+  std::optional<FieldValue> Copy(const vigil_extract_field& r) {
+    FieldValue value;
+    value.field = r.field;
+    value.type = static_cast<vigil_field_type>(r.ftype);
+    value.list = r.flist != 0;
+    if (r.res_len == 0) return value;
+    if (r.res_len > 1 && !value.list) {
+      Fail("field " + value.field + ": " + std::to_string(r.res_len) +
+           " values for a field that is not a list");
+      return std::nullopt;
+    }
+    if (r.res.str == nullptr) {
+      Fail("field " + value.field + ": res_len > 0 and no values");
+      return std::nullopt;
+    }
+    for (uint64_t i = 0; i < r.res_len; ++i) {
+      switch (r.ftype) {
+        case VIGIL_FT_STRING:
+          if (r.res.str[i] == nullptr) {
+            Fail("field " + value.field + ": null string");
+            return std::nullopt;
+          }
+          value.strings.emplace_back(r.res.str[i]);
+          break;
+        case VIGIL_FT_UINT64:
+        case VIGIL_FT_RELTIME:
+        case VIGIL_FT_ABSTIME:
+          value.u64.push_back(r.res.u64[i]);
+          break;
+        case VIGIL_FT_INT64:
+          value.s64.push_back(r.res.s64[i]);
+          break;
+        case VIGIL_FT_BOOL:
+          value.bools.push_back(r.res.boolean[i] != 0);
+          break;
+        default: {
+          const vigil_bytes& b = r.res.bytes[i];
+          if (b.len > 0 && b.data == nullptr) {
+            Fail("field " + value.field + ": null bytes");
+            return std::nullopt;
+          }
+          value.bytes.emplace_back(reinterpret_cast<const char*>(b.data), b.len);
+        }
+      }
+    }
+    return value;
+  }
+
+  vigil_event_input InputFor(const Record& record) {
+    const char* source = Member(&vigil_plugin_api::event_source);
+    return vigil_event_input{record.bytes().data(), static_cast<uint32_t>(record.bytes().size()),
+                             ++evtnum_, source != nullptr ? source : "syscall"};
+  }
+
+  static void LogCallback(void* ctx, vigil_log_level level, const char* msg) {
+    auto* self = static_cast<FakeHost*>(ctx);
+    std::lock_guard<std::mutex> lock(self->log_mutex_);
+    self->logs_.push_back(LogLine{level, msg != nullptr ? msg : ""});
+  }
+
+  void* library_ = nullptr;
+  const vigil_plugin_api* api_ = nullptr;
+  vigil_plugin* state_ = nullptr;
+  vigil_source_instance* instance_ = nullptr;
+  bool initialized_ = false;
+  bool eof_ = false;
+  uint64_t evtnum_ = 0;
+  std::string last_error_;
+  std::vector<FieldDef> field_defs_;
+  vigil_host_api host_api_{sizeof(vigil_host_api), this, &FakeHost::LogCallback};
+  mutable std::mutex log_mutex_;
+  std::vector<LogLine> logs_;
+};
+
+}  // namespace vigil::testing
+
+#endif  // VIGIL_TESTING_FAKE_HOST_HPP
