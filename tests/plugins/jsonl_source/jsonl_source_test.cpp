@@ -1,0 +1,234 @@
+// Tests of the test_jsonl plugin, loaded from its shared object through the fake host.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "rapidjson/document.h"
+#include "vigil/sdk.hpp"
+#include "vigil/testing/fake_host.hpp"
+
+namespace {
+
+using ::testing::HasSubstr;
+using vigil::testing::FakeHost;
+using vigil::testing::Record;
+
+const char kPluginPath[] = VIGIL_PLUGIN_DIR "/libtest_jsonl.so";
+
+class JsonlSourceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = (std::filesystem::temp_directory_path() / "vigil_jsonl_XXXXXX").string();
+    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::string WriteFile(const std::string& name, const std::string& content) {
+    std::filesystem::path path = dir_ / name;
+    std::ofstream(path) << content;
+    return path.string();
+  }
+
+  // A host initialized with `config_suffix` appended to {"path": <file with `content`>.
+  std::unique_ptr<FakeHost> Started(const std::string& content,
+                                    const std::string& config_suffix = "") {
+    std::string path = WriteFile("events.jsonl", content);
+    auto host = std::make_unique<FakeHost>(std::string(kPluginPath));
+    EXPECT_TRUE(host->loaded()) << host->LastError();
+    EXPECT_TRUE(host->Init(R"({"path": ")" + path + "\"" + config_suffix + "}"))
+        << host->LastError();
+    EXPECT_TRUE(host->Open()) << host->LastError();
+    return host;
+  }
+
+  std::filesystem::path dir_;
+};
+
+TEST_F(JsonlSourceTest, TableDescribesATestSourceWithFields) {
+  FakeHost host{std::string(kPluginPath)};
+  ASSERT_TRUE(host.loaded()) << host.LastError();
+  EXPECT_STREQ(host.api()->name, "test_jsonl");
+  EXPECT_STREQ(host.api()->event_source, "test");
+  EXPECT_EQ(host.api()->capabilities, VIGIL_CAP_SOURCE | VIGIL_CAP_EXTRACT);
+  rapidjson::Document schema;
+  schema.Parse(host.Schema().c_str());
+  ASSERT_FALSE(schema.HasParseError());
+  EXPECT_FALSE(schema["additionalProperties"].GetBool());
+  EXPECT_STREQ(schema["required"][0].GetString(), "path");
+}
+
+TEST_F(JsonlSourceTest, EmitsOnePluginEventPerLineWithTsAndTid) {
+  auto host = Started("{\"ts\": 1000, \"tid\": 42, \"a\": 1}\n\n{\"b\": 2}\n");
+  uint64_t before = vigil::sdk::NowNs();
+  std::vector<Record> events = host->ReadAll();
+  ASSERT_TRUE(host->eof()) << host->LastError();
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].type(), VIGIL_EVENT_PLUGIN);
+  EXPECT_EQ(events[0].ts_ns(), 1000u);
+  EXPECT_EQ(events[0].tid(), 42);
+  EXPECT_EQ(events[0].payload(), R"({"ts": 1000, "tid": 42, "a": 1})");
+  EXPECT_EQ(events[1].tid(), -1);
+  EXPECT_GE(events[1].ts_ns(), before - 1000000000ull);  // "now", give or take the clock
+  EXPECT_EQ(events[1].payload(), R"({"b": 2})");
+}
+
+TEST_F(JsonlSourceTest, HonoursBatchSizeAndLoops) {
+  auto host = Started("{\"n\": 1}\n{\"n\": 2}\n{\"n\": 3}\n", R"(, "batch_size": 2, "loops": 3)");
+  std::vector<Record> batch;
+  ASSERT_EQ(host->NextBatch(&batch), VIGIL_OK) << host->LastError();
+  EXPECT_EQ(batch.size(), 2u);
+  std::vector<Record> rest = host->ReadAll();
+  EXPECT_TRUE(host->eof());
+  EXPECT_EQ(batch.size() + rest.size(), 9u);
+  EXPECT_EQ(rest.back().payload(), R"({"n": 3})");
+  std::vector<Record> after;
+  EXPECT_EQ(host->NextBatch(&after), VIGIL_EOF);
+}
+
+TEST_F(JsonlSourceTest, ReportsProgress) {
+  auto host = Started("{}\n{}\n{}\n{}\n", R"(, "batch_size": 1)");
+  std::vector<Record> batch;
+  ASSERT_EQ(host->NextBatch(&batch), VIGIL_OK);
+  uint32_t pct = 0;
+  auto text = host->Progress(&pct);
+  ASSERT_TRUE(text) << host->LastError();
+  EXPECT_EQ(pct, 2500u);
+  EXPECT_EQ(*text, "1/4 events");
+}
+
+TEST_F(JsonlSourceTest, RatePacesEvents) {
+  auto host = Started("{}\n", R"(, "rate": 100, "loops": 6)");
+  auto start = std::chrono::steady_clock::now();
+  std::vector<Record> events = host->ReadAll();
+  auto elapsed = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(events.size(), 6u) << host->LastError();
+  // Six events at 100/s: the first at once, the last due after 50 ms.
+  EXPECT_GE(elapsed, std::chrono::milliseconds(45));
+}
+
+TEST_F(JsonlSourceTest, BadLineFailsOpenNamingPathAndLine) {
+  std::string path = WriteFile("bad.jsonl", "{\"ok\": 1}\n{not json}\n");
+  FakeHost host{std::string(kPluginPath)};
+  ASSERT_TRUE(host.Init(R"({"path": ")" + path + "\"}")) << host.LastError();
+  EXPECT_FALSE(host.Open());
+  EXPECT_THAT(host.LastError(), HasSubstr(path + ":2: invalid JSON"));
+}
+
+TEST_F(JsonlSourceTest, NonObjectLineAndBadTsFail) {
+  std::string path = WriteFile("array.jsonl", "[1]\n");
+  FakeHost host{std::string(kPluginPath)};
+  ASSERT_TRUE(host.Init(R"({"path": ")" + path + "\"}"));
+  EXPECT_FALSE(host.Open());
+  EXPECT_THAT(host.LastError(), HasSubstr(path + ":1: not a JSON object"));
+  std::string bad_ts = WriteFile("ts.jsonl", "{\"ts\": -5}\n");
+  EXPECT_FALSE(host.Open(bad_ts));
+  EXPECT_THAT(host.LastError(), HasSubstr(bad_ts + ":1: \"ts\" is not a uint64"));
+}
+
+TEST_F(JsonlSourceTest, OpenParamsReplaceThePath) {
+  std::string other = WriteFile("other.jsonl", "{\"other\": true}\n");
+  auto host = Started("{}\n");
+  host->Close();
+  ASSERT_TRUE(host->Open(other)) << host->LastError();
+  std::vector<Record> events = host->ReadAll();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].payload(), R"({"other": true})");
+}
+
+TEST_F(JsonlSourceTest, MissingFileFailsOpen) {
+  FakeHost host{std::string(kPluginPath)};
+  ASSERT_TRUE(host.Init(R"({"path": "/nonexistent/x.jsonl"})"));
+  EXPECT_FALSE(host.Open());
+  EXPECT_THAT(host.LastError(), HasSubstr("/nonexistent/x.jsonl: cannot open"));
+}
+
+TEST_F(JsonlSourceTest, InvalidConfigFailsInit) {
+  for (const char* config : {R"({})", R"({"path": "x", "bogus": 1})",
+                             R"({"path": "x", "loops": 0})", R"({"path": 3})"}) {
+    FakeHost host{std::string(kPluginPath)};
+    EXPECT_FALSE(host.Init(config)) << config;
+    EXPECT_THAT(host.LastError(), HasSubstr("config:")) << config;
+  }
+}
+
+TEST_F(JsonlSourceTest, ExtractsTypedFieldsByJsonPointer) {
+  auto host = Started(R"({"a": {"b": "text"}, "u": 18446744073709551615, "i": -7, "t": true,)"
+                      R"( "ip4": "10.1.2.3", "ip6": "::1", "net": "192.168.0.0/16",)"
+                      R"( "net6": "fe80::/10", "d": 5000, "names": ["x", "y"], "ports": [80, 443]})"
+                      "\n");
+  std::vector<Record> events = host->ReadAll();
+  ASSERT_EQ(events.size(), 1u);
+  auto values = host->ExtractFields(
+      events[0],
+      {"test.str[/a/b]", "test.uint64[/u]", "test.int64[/i]", "test.bool[/t]", "test.ipaddr[/ip4]",
+       "test.ipaddr[/ip6]", "test.ipnet[/net]", "test.ipnet[/net6]", "test.reltime[/d]",
+       "test.abstime[/d]", "test.strlist[/names]", "test.uint64list[/ports]"});
+  ASSERT_TRUE(values) << host->LastError();
+  std::vector<std::string> rendered;
+  for (const auto& v : *values) rendered.push_back(v.ToString());
+  EXPECT_THAT(rendered, ::testing::ElementsAre("text", "18446744073709551615", "-7", "true",
+                                               "10.1.2.3", "::1", "192.168.0.0/16", "fe80::/10",
+                                               "5000", "5000", "(x,y)", "(80,443)"));
+  EXPECT_EQ((*values)[4].bytes.at(0).size(), 4u);
+  EXPECT_EQ((*values)[5].bytes.at(0).size(), 16u);
+}
+
+TEST_F(JsonlSourceTest, MissingOrMistypedMembersHaveNoValue) {
+  auto host =
+      Started(R"({"s": 1, "n": "one", "list": [1, "two"], "ip": "nope", "net": "1.2.3.4/33"})"
+              "\n");
+  std::vector<Record> events = host->ReadAll();
+  ASSERT_EQ(events.size(), 1u);
+  auto values = host->ExtractFields(
+      events[0],
+      {"test.str[/missing]", "test.str[/s]", "test.uint64[/n]", "test.int64[/n]", "test.bool[/s]",
+       "test.strlist[/list]", "test.uint64list[/list]", "test.ipaddr[/ip]", "test.ipnet[/net]"});
+  ASSERT_TRUE(values) << host->LastError();
+  for (const auto& v : *values) EXPECT_FALSE(v.present()) << v.field << " = " << v.ToString();
+}
+
+TEST_F(JsonlSourceTest, RawFieldAndEventToStringGiveTheLine) {
+  auto host = Started("{\"k\": \"v\"}\n");
+  std::vector<Record> events = host->ReadAll();
+  ASSERT_EQ(events.size(), 1u);
+  auto raw = host->Extract(events[0], "test.raw");
+  ASSERT_TRUE(raw) << host->LastError();
+  EXPECT_EQ(raw->ToString(), R"({"k": "v"})");
+  EXPECT_EQ(host->EventToString(events[0]).value_or(""), R"({"k": "v"})");
+}
+
+TEST_F(JsonlSourceTest, InvalidPointerFailsExtraction) {
+  auto host = Started("{}\n");
+  std::vector<Record> events = host->ReadAll();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_FALSE(host->Extract(events[0], "test.str[no-slash]"));
+  EXPECT_THAT(host->LastError(), HasSubstr("invalid JSON pointer 'no-slash'"));
+  // The failure does not stick: the next call works.
+  EXPECT_TRUE(host->Extract(events[0], "test.raw")) << host->LastError();
+}
+
+TEST_F(JsonlSourceTest, FieldsNeedTheirArgument) {
+  auto host = Started("{}\n");
+  std::vector<Record> events = host->ReadAll();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_FALSE(host->Extract(events[0], "test.str"));
+  EXPECT_THAT(host->LastError(), HasSubstr("needs an argument"));
+}
+
+TEST_F(JsonlSourceTest, ExtractsFromEventsItDidNotEmit) {
+  FakeHost host{std::string(kPluginPath)};
+  ASSERT_TRUE(host.Init(R"({"path": "unused"})"));
+  auto value = host.Extract(Record::Plugin(R"({"x": 9})"), "test.uint64[/x]");
+  ASSERT_TRUE(value) << host.LastError();
+  EXPECT_EQ(value->u64.at(0), 9u);
+  EXPECT_FALSE(host.Extract(Record::Make(VIGIL_EVENT_SYSCALL_FIRST, {}), "test.raw"));
+  EXPECT_THAT(host.LastError(), HasSubstr("rc 4"));  // VIGIL_NOT_FOUND
+}
+
+}  // namespace
