@@ -1,0 +1,160 @@
+// vigil's configuration: the YAML file (/etc/vigil/vigil.yaml), `-o key.path=value` overrides, and
+// the check of each plugin's `config:` block against the plugin's JSON Schema.
+//
+//   StatusOr<Config> cfg = LoadConfig("/etc/vigil/vigil.yaml", {"log.level=debug"});
+//   if (!cfg.ok()) { log::error("{}", cfg.status().message()); return 2; }
+//   for (const PluginSpec& p : cfg->plugins) {
+//     StatusOr<std::string> json = PluginConfigToJson(p.config, schema_from_plugin, p.name);
+//     ...  // pass *json to the plugin's init
+//   }
+//
+// Every error names its place as `file:line:col: key.path: message` (1-based), or
+// `command line: -o key.path: ...` for a value set by an override. A load reports all the problems
+// it finds, one per line, in one Status.
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "vigil/core/log.hpp"
+#include "vigil/core/status.hpp"
+#include "vigil/plugin_api.h"
+
+namespace vigil::config {
+
+inline constexpr std::string_view kDefaultConfigPath = "/etc/vigil/vigil.yaml";
+inline constexpr std::string_view kDefaultRulesDir = "/etc/vigil/rules.d";
+// Where the build installs plugins (e.g. /usr/lib/x86_64-linux-gnu/vigil/plugins for a distro
+// package); the default of `plugin_paths`.
+std::string_view DefaultPluginDir();
+
+// A place in the configuration. `line`/`col` are 1-based; 0 when the value has no line (set on the
+// command line, or created by an override), in which case `file` says where it came from, e.g.
+// "command line: -o outputs[0].config.format".
+struct SourcePos {
+  std::string file;
+  int line = 0;
+  int col = 0;
+
+  // "file:line:col", or "file" without a line.
+  std::string ToString() const;
+  friend bool operator==(const SourcePos&, const SourcePos&) = default;
+};
+
+// Where the nodes of one loaded document came from. yaml-cpp keeps a line/col mark on every node
+// it parsed, but nodes set by `-o` carry marks relative to the override's own text, so those are
+// remembered here and reported as coming from the command line.
+class SourceMap {
+ public:
+  explicit SourceMap(std::string file) : file_(std::move(file)) {}
+
+  const std::string& file() const { return file_; }
+  // Where `node` came from; `fallback` when yaml-cpp has no mark for it.
+  SourcePos PosOf(const YAML::Node& node, const SourcePos& fallback) const;
+  // Records `root` and every node under it as set by an override labelled `label`
+  // ("command line: -o key.path"). Later records win.
+  void AddOverride(const YAML::Node& root, const std::string& label);
+
+ private:
+  std::string file_;
+  std::vector<std::pair<YAML::Node, std::string>> override_nodes_;
+};
+
+// A plugin's or output's `config:` block, kept as YAML until the plugin host knows the plugin's
+// schema (see PluginConfigToJson).
+struct ConfigBlock {
+  YAML::Node node;                           // Null when the key is absent.
+  SourcePos pos;                             // Of the `config:` key, or of the spec when absent.
+  std::shared_ptr<const SourceMap> sources;  // Positions of nodes inside `node`; may be null.
+};
+
+// One entry of `plugins:` (sources, extractors, enrichers).
+struct PluginSpec {
+  std::string name;         // [a-z0-9_]+
+  std::string library;      // A file name looked up in plugin_paths, or an absolute path.
+                            // "lib<name>.so" when not given.
+  std::string sha256;       // Lower-case hex pin of the library file; empty when not pinned.
+  std::string open_params;  // What a source plugin is opened with.
+  ConfigBlock config;
+  SourcePos pos;  // Of the list entry.
+};
+
+// One entry of `outputs:`: an instance of an output plugin.
+struct OutputSpec {
+  std::string name;     // Unique instance name.
+  std::string plugin;   // The output plugin; defaults to `name`.
+  std::string library;  // As PluginSpec::library; "lib<plugin>.so" when not given.
+  std::string sha256;
+  ConfigBlock config;
+  vigil_priority min_priority = VIGIL_PRIORITY_DEBUG;
+  uint32_t queue_capacity = 10000;  // Alerts.
+  SourcePos pos;
+};
+
+enum class OnFull { kBlock, kDrop };
+
+struct EngineConfig {
+  uint32_t queue_capacity = 65536;  // Events per source queue.
+  OnFull on_full = OnFull::kBlock;
+  std::chrono::milliseconds shutdown_timeout{5000};
+  std::chrono::seconds stats_interval{0};  // 0 = off.
+};
+
+struct LogConfig {
+  log::Level level = log::Level::kInfo;
+};
+
+struct Config {
+  std::string path;  // The file (or name) it was loaded from.
+  std::vector<std::string> plugin_paths{std::string(DefaultPluginDir())};
+  bool allow_insecure_plugins = false;  // Development only: skip owner/mode checks.
+  std::vector<PluginSpec> plugins;
+  std::vector<std::string> rules_files{std::string(kDefaultRulesDir)};
+  std::vector<OutputSpec> outputs;
+  LogConfig log;
+  EngineConfig engine;
+  std::string hostname;  // Empty: use the host's name.
+};
+
+// Reads `path`, applies `overrides` (each "key.path=value", Falco's -o syntax: dotted keys and
+// [index], the value parsed as YAML; missing map keys are created, an index past the end of a list
+// is an error), and parses the result. A missing file is an error like any other: a caller that
+// wants to run on defaults can use LoadConfigFromString("", ...).
+StatusOr<Config> LoadConfig(const std::string& path,
+                            const std::vector<std::string>& overrides = {});
+// As LoadConfig, from text; `name` stands for the file name in positions.
+StatusOr<Config> LoadConfigFromString(std::string_view text, const std::string& name,
+                                      const std::vector<std::string>& overrides = {});
+
+// Applies one override to a parsed document; `sources` learns the nodes it sets. Exposed for tests
+// and tools; LoadConfig calls it.
+Status ApplyOverride(YAML::Node& root, std::string_view override_arg, SourceMap& sources);
+
+// The check the plugin host runs before a plugin's init: converts `config` to JSON (plain scalars
+// by YAML 1.2 core-schema rules, quoted scalars as strings, a null/absent block as {}), validates
+// it against `schema_json` with unknown keys rejected (an object schema with `properties` and no
+// `additionalProperties` is treated as `additionalProperties: false`), and returns the JSON text.
+// An empty `schema_json` means the plugin takes no config. Errors, one per line:
+//   file:line:col: plugin NAME: key servers[1].port: expected integer, got string "abc"
+// A schema that is not valid JSON is reported as the plugin's bug.
+StatusOr<std::string> PluginConfigToJson(const ConfigBlock& config, std::string_view schema_json,
+                                         std::string_view plugin_name);
+// The same for a bare node; marks inside it are reported against `where.file`.
+StatusOr<std::string> PluginConfigToJson(const YAML::Node& config, const SourcePos& where,
+                                         std::string_view schema_json,
+                                         std::string_view plugin_name);
+
+// Falco's priority names, case-insensitive, "info" for informational.
+std::optional<vigil_priority> ParsePriority(std::string_view name);
+// The lower-case name; "" when out of range.
+std::string_view PriorityName(vigil_priority priority);
+
+}  // namespace vigil::config

@@ -1,0 +1,500 @@
+// Loading vigil.yaml: read, apply -o overrides, then read the tree into a Config, collecting every
+// problem on the way so one run shows them all.
+#include "vigil/core/config.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <optional>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "yaml_support.hpp"
+
+#ifndef VIGIL_DEFAULT_PLUGIN_DIR
+#define VIGIL_DEFAULT_PLUGIN_DIR "/usr/lib/x86_64-linux-gnu/vigil/plugins"
+#endif
+
+namespace vigil::config {
+
+std::string_view DefaultPluginDir() { return VIGIL_DEFAULT_PLUGIN_DIR; }
+
+namespace {
+
+using internal::ErrorList;
+using internal::JoinIndex;
+using internal::JoinKey;
+
+constexpr std::array<std::string_view, 8> kPriorityNames = {
+    "emergency", "alert", "critical", "error", "warning", "notice", "informational", "debug"};
+
+// One member of a map, with where to point for it.
+struct Member {
+  YAML::Node key;
+  YAML::Node value;
+  SourcePos key_pos;  // The key itself: for "unknown key", "missing", "duplicate".
+  SourcePos pos;      // The value if it has a useful mark, else the key.
+  std::string path;   // "outputs[0].min_priority"
+};
+
+class ConfigReader {
+ public:
+  explicit ConfigReader(std::shared_ptr<const SourceMap> sources) : sources_(std::move(sources)) {}
+
+  void Read(const YAML::Node& root, Config& cfg);
+  ErrorList& errors() { return errors_; }
+
+ private:
+  using Members = std::map<std::string, Member, std::less<>>;
+
+  SourcePos FilePos() const { return SourcePos{sources_->file(), 0, 0}; }
+  void Error(const SourcePos& pos, std::string_view path, std::string_view message) {
+    errors_.Add(pos, path.empty() ? std::string(message) : fmt::format("{}: {}", path, message));
+  }
+
+  // The known members of a map; unknown and duplicate keys are reported. `pos` locates the map.
+  Members ReadMap(const YAML::Node& map, std::string_view path, const SourcePos& pos,
+                  const std::vector<std::string_view>& known);
+
+  std::optional<std::string> ReadString(const Member& m);
+  std::optional<std::vector<std::string>> ReadStringList(const Member& m);
+  std::optional<bool> ReadBool(const Member& m);
+  std::optional<uint64_t> ReadUint(const Member& m, uint64_t min, uint64_t max);
+  // A string chosen from `names`, case-insensitive; returns its index.
+  std::optional<size_t> ReadChoice(const Member& m, std::string_view what,
+                                   const std::vector<std::string_view>& names);
+  ConfigBlock ReadConfigBlock(const Members& members, const SourcePos& spec_pos);
+  void ReadLibrary(const Members& members, std::string_view default_name, std::string& library,
+                   std::string& sha256);
+
+  void ReadPlugins(const Member& m, Config& cfg);
+  void ReadOutputs(const Member& m, Config& cfg);
+  void ReadLog(const Member& m, Config& cfg);
+  void ReadEngine(const Member& m, Config& cfg);
+
+  std::shared_ptr<const SourceMap> sources_;
+  ErrorList errors_;
+};
+
+ConfigReader::Members ConfigReader::ReadMap(const YAML::Node& map, std::string_view path,
+                                            const SourcePos& pos,
+                                            const std::vector<std::string_view>& known) {
+  Members out;
+  if (!map.IsMap()) {
+    Error(pos, path, fmt::format("expected a map, got {}", internal::DescribeYaml(map)));
+    return out;
+  }
+  std::map<std::string, SourcePos, std::less<>> seen;
+  for (const auto& kv : map) {
+    const SourcePos key_pos = sources_->PosOf(kv.first, pos);
+    if (!kv.first.IsScalar()) {
+      Error(key_pos, path, "map keys must be strings");
+      continue;
+    }
+    const std::string& name = kv.first.Scalar();
+    if (auto [it, inserted] = seen.emplace(name, key_pos); !inserted) {
+      Error(key_pos, path,
+            fmt::format("duplicate key '{}' (first at {})", name, it->second.ToString()));
+      continue;
+    }
+    if (std::find(known.begin(), known.end(), name) == known.end()) {
+      Error(key_pos, path,
+            fmt::format("unknown key '{}'{}", name, internal::DidYouMean(name, known)));
+      continue;
+    }
+    out.emplace(name, Member{kv.first, kv.second, key_pos,
+                             internal::MemberPos(*sources_, kv.first, kv.second, pos),
+                             JoinKey(path, name)});
+  }
+  return out;
+}
+
+std::optional<std::string> ConfigReader::ReadString(const Member& m) {
+  if (m.value.IsNull()) return std::nullopt;
+  if (!m.value.IsScalar()) {
+    Error(m.pos, m.path, fmt::format("expected a string, got {}", internal::DescribeYaml(m.value)));
+    return std::nullopt;
+  }
+  return m.value.Scalar();
+}
+
+std::optional<std::vector<std::string>> ConfigReader::ReadStringList(const Member& m) {
+  if (m.value.IsNull()) return std::vector<std::string>{};
+  if (!m.value.IsSequence()) {
+    Error(m.pos, m.path,
+          fmt::format("expected a list of strings, got {}", internal::DescribeYaml(m.value)));
+    return std::nullopt;
+  }
+  std::vector<std::string> out;
+  bool ok = true;
+  for (size_t i = 0; i < m.value.size(); ++i) {
+    const YAML::Node item = m.value[i];
+    if (!item.IsScalar() || item.Scalar().empty()) {
+      Error(sources_->PosOf(item, m.pos), JoinIndex(m.path, i),
+            fmt::format("expected a non-empty string, got {}", internal::DescribeYaml(item)));
+      ok = false;
+      continue;
+    }
+    out.push_back(item.Scalar());
+  }
+  if (!ok) return std::nullopt;
+  return out;
+}
+
+std::optional<bool> ConfigReader::ReadBool(const Member& m) {
+  if (m.value.IsNull()) return std::nullopt;
+  const internal::Scalar s = internal::ResolveScalar(m.value);
+  if (!m.value.IsScalar() || s.kind != internal::Scalar::Kind::kBool) {
+    Error(m.pos, m.path,
+          fmt::format("expected true or false, got {}", internal::DescribeYaml(m.value)));
+    return std::nullopt;
+  }
+  return s.b;
+}
+
+std::optional<uint64_t> ConfigReader::ReadUint(const Member& m, uint64_t min, uint64_t max) {
+  if (m.value.IsNull()) return std::nullopt;
+  const internal::Scalar s = internal::ResolveScalar(m.value);
+  uint64_t v = 0;
+  if (m.value.IsScalar() && s.kind == internal::Scalar::Kind::kInt && s.i >= 0) {
+    v = static_cast<uint64_t>(s.i);
+  } else if (m.value.IsScalar() && s.kind == internal::Scalar::Kind::kUint) {
+    v = s.u;
+  } else {
+    Error(m.pos, m.path,
+          fmt::format("expected a non-negative integer, got {}", internal::DescribeYaml(m.value)));
+    return std::nullopt;
+  }
+  if (v < min) {
+    Error(m.pos, m.path, fmt::format("must be >= {}", min));
+    return std::nullopt;
+  }
+  if (v > max) {
+    Error(m.pos, m.path, fmt::format("must be <= {}", max));
+    return std::nullopt;
+  }
+  return v;
+}
+
+std::optional<size_t> ConfigReader::ReadChoice(const Member& m, std::string_view what,
+                                               const std::vector<std::string_view>& names) {
+  const std::optional<std::string> text = ReadString(m);
+  if (!text) return std::nullopt;
+  const std::string lower = internal::ToLower(*text);
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (names[i] == lower) return i;
+  }
+  Error(m.pos, m.path,
+        fmt::format("unknown {} '{}' (expected one of: {})", what, *text, fmt::join(names, ", ")));
+  return std::nullopt;
+}
+
+ConfigBlock ConfigReader::ReadConfigBlock(const Members& members, const SourcePos& spec_pos) {
+  ConfigBlock block;
+  block.sources = sources_;
+  if (auto it = members.find("config"); it != members.end()) {
+    block.node = it->second.value;
+    block.pos = it->second.key_pos;
+  } else {
+    block.pos = spec_pos;
+  }
+  return block;
+}
+
+void ConfigReader::ReadLibrary(const Members& members, std::string_view default_name,
+                               std::string& library, std::string& sha256) {
+  library = fmt::format("lib{}.so", default_name);
+  if (auto it = members.find("library"); it != members.end()) {
+    if (std::optional<std::string> lib = ReadString(it->second)) {
+      if (lib->empty()) {
+        Error(it->second.pos, it->second.path, "must not be empty");
+      } else if (lib->find('/') != std::string::npos && (*lib)[0] != '/') {
+        Error(
+            it->second.pos, it->second.path,
+            fmt::format("'{}' must be a file name (looked up in plugin_paths) or an absolute path",
+                        *lib));
+      } else {
+        library = *lib;
+      }
+    }
+  }
+  if (auto it = members.find("sha256"); it != members.end()) {
+    if (std::optional<std::string> sum = ReadString(it->second)) {
+      static const std::regex kHex("[0-9a-fA-F]{64}");
+      if (!std::regex_match(*sum, kHex)) {
+        Error(it->second.pos, it->second.path,
+              fmt::format("expected 64 hexadecimal digits, got '{}'", *sum));
+      } else {
+        sha256 = internal::ToLower(*sum);
+      }
+    }
+  }
+}
+
+const std::regex& PluginNameRe() {
+  static const std::regex re("[a-z0-9_]+");
+  return re;
+}
+
+void ConfigReader::ReadPlugins(const Member& m, Config& cfg) {
+  if (m.value.IsNull()) return;
+  if (!m.value.IsSequence()) {
+    Error(m.pos, m.path,
+          fmt::format("expected a list of plugins, got {}", internal::DescribeYaml(m.value)));
+    return;
+  }
+  std::map<std::string, SourcePos, std::less<>> names;
+  for (size_t i = 0; i < m.value.size(); ++i) {
+    const YAML::Node item = m.value[i];
+    const std::string path = JoinIndex(m.path, i);
+    PluginSpec spec;
+    spec.pos = sources_->PosOf(item, m.pos);
+    const Members members =
+        ReadMap(item, path, spec.pos, {"name", "library", "sha256", "config", "open_params"});
+    if (!item.IsMap()) continue;
+    auto name_it = members.find("name");
+    if (name_it == members.end() || name_it->second.value.IsNull()) {
+      Error(spec.pos, path, "missing required key 'name'");
+      continue;
+    }
+    std::optional<std::string> name = ReadString(name_it->second);
+    if (!name) continue;
+    if (!std::regex_match(*name, PluginNameRe())) {
+      Error(name_it->second.pos, name_it->second.path,
+            fmt::format("invalid plugin name '{}' (use lower-case letters, digits and _)", *name));
+      continue;
+    }
+    if (auto [it, inserted] = names.emplace(*name, name_it->second.pos); !inserted) {
+      Error(name_it->second.pos, name_it->second.path,
+            fmt::format("duplicate plugin '{}' (first at {})", *name, it->second.ToString()));
+      continue;
+    }
+    spec.name = *name;
+    ReadLibrary(members, spec.name, spec.library, spec.sha256);
+    if (auto it = members.find("open_params"); it != members.end()) {
+      spec.open_params = ReadString(it->second).value_or("");
+    }
+    spec.config = ReadConfigBlock(members, spec.pos);
+    cfg.plugins.push_back(std::move(spec));
+  }
+}
+
+void ConfigReader::ReadOutputs(const Member& m, Config& cfg) {
+  if (m.value.IsNull()) return;
+  if (!m.value.IsSequence()) {
+    Error(m.pos, m.path,
+          fmt::format("expected a list of outputs, got {}", internal::DescribeYaml(m.value)));
+    return;
+  }
+  static const std::regex kInstanceName("[A-Za-z0-9_.-]+");
+  const std::vector<std::string_view> priorities(kPriorityNames.begin(), kPriorityNames.end());
+  std::map<std::string, SourcePos, std::less<>> names;
+  for (size_t i = 0; i < m.value.size(); ++i) {
+    const YAML::Node item = m.value[i];
+    const std::string path = JoinIndex(m.path, i);
+    OutputSpec spec;
+    spec.pos = sources_->PosOf(item, m.pos);
+    const Members members = ReadMap(
+        item, path, spec.pos,
+        {"name", "plugin", "library", "sha256", "config", "min_priority", "queue_capacity"});
+    if (!item.IsMap()) continue;
+    auto name_it = members.find("name");
+    if (name_it == members.end() || name_it->second.value.IsNull()) {
+      Error(spec.pos, path, "missing required key 'name'");
+      continue;
+    }
+    std::optional<std::string> name = ReadString(name_it->second);
+    if (!name) continue;
+    if (!std::regex_match(*name, kInstanceName)) {
+      Error(name_it->second.pos, name_it->second.path,
+            fmt::format("invalid output name '{}' (use letters, digits, _, - and .)", *name));
+      continue;
+    }
+    if (auto [it, inserted] = names.emplace(*name, name_it->second.pos); !inserted) {
+      Error(name_it->second.pos, name_it->second.path,
+            fmt::format("duplicate output name '{}' (first at {})", *name, it->second.ToString()));
+      continue;
+    }
+    spec.name = *name;
+    spec.plugin = spec.name;
+    if (auto it = members.find("plugin"); it != members.end()) {
+      spec.plugin = ReadString(it->second).value_or(spec.name);
+    }
+    if (!std::regex_match(spec.plugin, PluginNameRe())) {
+      auto it = members.find("plugin");
+      const Member& where = it != members.end() ? it->second : name_it->second;
+      Error(where.pos, JoinKey(path, "plugin"),
+            fmt::format("invalid plugin name '{}' (use lower-case letters, digits and _{})",
+                        spec.plugin,
+                        it == members.end() ? "; the default is the output's name" : ""));
+      continue;
+    }
+    ReadLibrary(members, spec.plugin, spec.library, spec.sha256);
+    if (auto it = members.find("min_priority"); it != members.end()) {
+      const Member& mp = it->second;
+      if (std::optional<std::string> text = ReadString(mp)) {
+        if (std::optional<vigil_priority> p = ParsePriority(*text)) {
+          spec.min_priority = *p;
+        } else {
+          Error(mp.pos, mp.path,
+                fmt::format("unknown priority '{}' (expected one of: {})", *text,
+                            fmt::join(priorities, ", ")));
+        }
+      }
+    }
+    if (auto it = members.find("queue_capacity"); it != members.end()) {
+      if (auto v = ReadUint(it->second, 1, std::numeric_limits<uint32_t>::max())) {
+        spec.queue_capacity = static_cast<uint32_t>(*v);
+      }
+    }
+    spec.config = ReadConfigBlock(members, spec.pos);
+    cfg.outputs.push_back(std::move(spec));
+  }
+}
+
+void ConfigReader::ReadLog(const Member& m, Config& cfg) {
+  if (m.value.IsNull()) return;
+  const Members members = ReadMap(m.value, m.path, m.pos, {"level"});
+  if (auto it = members.find("level"); it != members.end()) {
+    if (std::optional<std::string> text = ReadString(it->second)) {
+      if (std::optional<log::Level> level = log::ParseLevel(internal::ToLower(*text))) {
+        cfg.log.level = *level;
+      } else {
+        Error(it->second.pos, it->second.path,
+              fmt::format("unknown log level '{}' (expected one of: trace, debug, info, warning, "
+                          "error, critical, off)",
+                          *text));
+      }
+    }
+  }
+}
+
+void ConfigReader::ReadEngine(const Member& m, Config& cfg) {
+  if (m.value.IsNull()) return;
+  const Members members =
+      ReadMap(m.value, m.path, m.pos,
+              {"queue_capacity", "on_full", "shutdown_timeout_ms", "stats_interval_s"});
+  constexpr uint64_t kMaxU32 = std::numeric_limits<uint32_t>::max();
+  if (auto it = members.find("queue_capacity"); it != members.end()) {
+    if (auto v = ReadUint(it->second, 1, kMaxU32)) {
+      cfg.engine.queue_capacity = static_cast<uint32_t>(*v);
+    }
+  }
+  if (auto it = members.find("on_full"); it != members.end()) {
+    if (auto v = ReadChoice(it->second, "on_full policy", {"block", "drop"})) {
+      cfg.engine.on_full = *v == 0 ? OnFull::kBlock : OnFull::kDrop;
+    }
+  }
+  if (auto it = members.find("shutdown_timeout_ms"); it != members.end()) {
+    if (auto v = ReadUint(it->second, 0, kMaxU32)) {
+      cfg.engine.shutdown_timeout = std::chrono::milliseconds(*v);
+    }
+  }
+  if (auto it = members.find("stats_interval_s"); it != members.end()) {
+    if (auto v = ReadUint(it->second, 0, kMaxU32)) {
+      cfg.engine.stats_interval = std::chrono::seconds(*v);
+    }
+  }
+}
+
+void ConfigReader::Read(const YAML::Node& root, Config& cfg) {
+  if (!root.IsDefined() || root.IsNull()) return;  // An empty file: all defaults.
+  const Members members = ReadMap(root, "", FilePos(),
+                                  {"plugin_paths", "allow_insecure_plugins", "plugins",
+                                   "rules_files", "outputs", "log", "engine", "hostname"});
+  if (auto it = members.find("plugin_paths"); it != members.end()) {
+    if (auto v = ReadStringList(it->second)) cfg.plugin_paths = std::move(*v);
+  }
+  if (auto it = members.find("allow_insecure_plugins"); it != members.end()) {
+    if (auto v = ReadBool(it->second)) cfg.allow_insecure_plugins = *v;
+  }
+  if (auto it = members.find("plugins"); it != members.end()) ReadPlugins(it->second, cfg);
+  if (auto it = members.find("rules_files"); it != members.end()) {
+    if (auto v = ReadStringList(it->second)) cfg.rules_files = std::move(*v);
+  }
+  if (auto it = members.find("outputs"); it != members.end()) ReadOutputs(it->second, cfg);
+  if (auto it = members.find("log"); it != members.end()) ReadLog(it->second, cfg);
+  if (auto it = members.find("engine"); it != members.end()) ReadEngine(it->second, cfg);
+  if (auto it = members.find("hostname"); it != members.end()) {
+    cfg.hostname = ReadString(it->second).value_or("");
+  }
+}
+
+}  // namespace
+
+std::optional<vigil_priority> ParsePriority(std::string_view name) {
+  const std::string lower = internal::ToLower(name);
+  if (lower == "info") return VIGIL_PRIORITY_INFORMATIONAL;
+  for (size_t i = 0; i < kPriorityNames.size(); ++i) {
+    if (kPriorityNames[i] == lower) return static_cast<vigil_priority>(i);
+  }
+  return std::nullopt;
+}
+
+std::string_view PriorityName(vigil_priority priority) {
+  const auto i = static_cast<size_t>(priority);
+  return i < kPriorityNames.size() ? kPriorityNames[i] : std::string_view();
+}
+
+StatusOr<Config> LoadConfigFromString(std::string_view text, const std::string& name,
+                                      const std::vector<std::string>& overrides) {
+  auto sources = std::make_shared<SourceMap>(name);
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(text));
+  } catch (const YAML::ParserException& e) {
+    // The parser stops at its first error, so this is the only one there is.
+    return Status::Error(
+        fmt::format("{}:{}:{}: {}", name, e.mark.line + 1, e.mark.column + 1, e.msg));
+  } catch (const YAML::Exception& e) {
+    return Status::Error(fmt::format("{}: {}", name, e.msg));
+  }
+
+  ErrorList errors;
+  for (const std::string& o : overrides) {
+    if (Status s = ApplyOverride(root, o, *sources); !s.ok()) errors.Add(SourcePos{}, s.message());
+  }
+  Config cfg;
+  cfg.path = name;
+  ConfigReader reader(sources);
+  reader.Read(root, cfg);
+  // Override errors first: they usually explain what follows.
+  Status override_status = errors.ToStatus();
+  Status read_status = reader.errors().ToStatus();
+  if (!override_status.ok() && !read_status.ok()) {
+    return Status::Error(override_status.message() + "\n" + read_status.message());
+  }
+  if (!override_status.ok()) return override_status;
+  if (!read_status.ok()) return read_status;
+  return cfg;
+}
+
+StatusOr<Config> LoadConfig(const std::string& path, const std::vector<std::string>& overrides) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    return Status::Error(fmt::format("{}: cannot read the configuration: is a directory", path));
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return Status::Error(
+        fmt::format("{}: cannot read the configuration: {}", path, std::strerror(errno)));
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) {
+    return Status::Error(fmt::format("{}: cannot read the configuration: read error", path));
+  }
+  return LoadConfigFromString(text.str(), path, overrides);
+}
+
+}  // namespace vigil::config
