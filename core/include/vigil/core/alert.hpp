@@ -1,0 +1,88 @@
+// Alert: what a rule firing produces, and its rendering to Falco's JSON alert.
+//
+// The JSON is byte for byte what Falco prints with `json_output: true` (Falco builds it with
+// nlohmann::json, whose objects keep keys sorted, and dumps it with invalid UTF-8 replaced), so
+// Falcosidekick and everything that reads Falco's alerts accept it unchanged:
+//
+//   {"hostname":"node-1","output":"20:03:23.123456789: Warning Shell in container (pid=42)",
+//    "output_fields":{"evt.time":1795809803123456789,"proc.pid":42},"priority":"Warning",
+//    "rule":"Terminal shell in container","source":"syscall","tags":["container","shell"],
+//    "time":"2026-11-27T20:03:23.123456789Z"}
+//
+// Alert::output is the rule's rendered message only. Falco's JSON "output" (and its text line on
+// stdout) prefixes it with the event time and the priority: "<time>: <Priority> <message>", where
+// <time> is local HH:MM:SS.nnnnnnnnn, or RFC 3339 UTC with `time_format_iso_8601`.
+//
+//   Alert a{.time_ns = ts, .priority = VIGIL_PRIORITY_WARNING, .rule = "r", .source = "syscall",
+//           .hostname = "node-1", .output = "Shell in container (pid=42)",
+//           .output_fields = {{"proc.pid", int64_t{42}}}, .tags = {"shell"}};
+//   std::string json = RenderAlertJson(a);
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "vigil/plugin_api.h"
+
+namespace vigil {
+
+// A field value in output_fields. monostate renders as null (a field with no value, Falco's <NA>).
+using AlertFieldValue = std::variant<std::monostate, std::string, int64_t, uint64_t, bool, double>;
+
+struct AlertField {
+  std::string name;
+  AlertFieldValue value;
+};
+
+struct Alert {
+  uint64_t time_ns = 0;  // when the event happened, ns since the epoch
+  vigil_priority priority = VIGIL_PRIORITY_DEBUG;
+  std::string rule;
+  std::string source;  // event source, e.g. "syscall", "k8s_audit"
+  std::string hostname;
+  std::string output;  // the rule's rendered message, without Falco's time/priority prefix
+  // In the order the engine found them. The JSON sorts them by name, as Falco does; of two fields
+  // with one name the later wins.
+  std::vector<AlertField> output_fields;
+  std::vector<std::string> tags;  // the JSON sorts them and drops duplicates (Falco's std::set)
+};
+
+// Falco's json_* switches, with Falco's defaults.
+struct AlertJsonOptions {
+  bool time_format_iso_8601 = false;  // the time in "output": RFC 3339 UTC instead of local time
+  bool include_output = true;         // json_include_output_property
+  bool include_output_fields = true;  // json_include_output_fields_property
+  bool include_tags = true;           // json_include_tags_property
+  bool include_message = false;       // json_include_message_property: "message", no prefix
+};
+
+// "Emergency", "Alert", "Critical", "Error", "Warning", "Notice", "Informational", "Debug";
+// "Unknown" for a value out of range.
+std::string_view PriorityName(vigil_priority priority);
+// Case-insensitive; accepts the eight names and "info" for Informational (as Falco does).
+std::optional<vigil_priority> ParsePriority(std::string_view name);
+
+// "2026-11-27T20:03:23.123456789Z": RFC 3339 UTC with nanoseconds, Falco's "time".
+std::string FormatTimeIso8601(uint64_t time_ns);
+// "20:03:23.123456789": local time of day with nanoseconds, Falco's %evt.time.
+std::string FormatTimeOfDay(uint64_t time_ns);
+// "<time>: <Priority> <message>": Falco's output line (and the JSON "output"), no newline.
+std::string FormatAlertLine(const Alert& alert, bool time_format_iso_8601);
+
+// The alert as Falco's JSON, on one line, without a newline.
+std::string RenderAlertJson(const Alert& alert, const AlertJsonOptions& options = {});
+// Appends the JSON to `out` (reuses its capacity; for output threads).
+void AppendAlertJson(const Alert& alert, const AlertJsonOptions& options, std::string* out);
+
+// Fills `view` for an output plugin. The view points into `alert`, `json` (the alert's rendered
+// JSON) and `tag_ptrs` (filled here, one pointer per tag, in Alert::tags order): it stays valid
+// while all three live unchanged.
+void FillAlertView(const Alert& alert, const std::string& json, std::vector<const char*>* tag_ptrs,
+                   vigil_alert* view);
+
+}  // namespace vigil
