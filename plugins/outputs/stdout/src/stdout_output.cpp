@@ -1,0 +1,93 @@
+// stdout: writes alerts to the process's standard output, as Falco's stdout_output does.
+//
+// Each batch becomes one buffer written with write(2) straight to fd 1 (no stdio buffering), so
+// a batch's lines reach the reader together and never interleave with another writer's partial
+// lines. A failed write answers VIGIL_RETRY_LATER.
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+#include "alert_text.hpp"
+#include "rapidjson/document.h"
+#include "vigil/sdk.hpp"
+
+namespace {
+
+class StdoutOutput {
+ public:
+  static constexpr const char* kName = "stdout";
+  static constexpr const char* kVersion = "0.1.0";
+  static constexpr const char* kDescription = "Writes alerts to standard output (text or JSON)";
+  static constexpr const char* kContact = "vigil developers";
+
+  static const char* Schema() {
+    return R"({
+  "type": "object",
+  "properties": {
+    "format": {"type": "string", "enum": ["text", "json"]},
+    "time_format_iso_8601": {"type": "boolean"}
+  },
+  "additionalProperties": false
+})";
+  }
+
+  explicit StdoutOutput(const vigil::sdk::InitContext& ctx) {
+    // The host validates against Schema(); repeated so a host that does not still fails clearly.
+    rapidjson::Document doc;
+    doc.Parse(ctx.config_json().data(), ctx.config_json().size());
+    if (doc.HasParseError() || !doc.IsObject())
+      throw std::invalid_argument("config: not an object");
+    for (const auto& m : doc.GetObject()) {
+      const std::string key = m.name.GetString();
+      if (key == "format" && m.value.IsString()) {
+        const std::string format = m.value.GetString();
+        if (format != "text" && format != "json") {
+          throw std::invalid_argument("config: format: must be text or json");
+        }
+        json_ = format == "json";
+      } else if (key == "time_format_iso_8601" && m.value.IsBool()) {
+        iso_8601_ = m.value.GetBool();
+      } else if (key == "format" || key == "time_format_iso_8601") {
+        throw std::invalid_argument("config: " + key + ": invalid value");
+      } else {
+        throw std::invalid_argument("config: unknown key " + key);
+      }
+    }
+  }
+
+  vigil_delivery Deliver(const vigil_alert* alerts, uint32_t n) {
+    buffer_.clear();
+    for (uint32_t i = 0; i < n; ++i) {
+      if (json_) {
+        vigil_outputs::AppendAlertJsonLine(alerts[i], &buffer_);
+      } else {
+        vigil_outputs::AppendAlertTextLine(alerts[i], iso_8601_, &buffer_);
+      }
+    }
+    size_t done = 0;
+    while (done < buffer_.size()) {
+      const ssize_t w = ::write(STDOUT_FILENO, buffer_.data() + done, buffer_.size() - done);
+      if (w < 0 && errno == EINTR) continue;
+      if (w < 0) {
+        // A retry rewrites the whole batch: lines written before the error may repeat (a pipe or
+        // terminal gives no way to take them back).
+        vigil::sdk::SetLastError(std::string("stdout: write: ") + std::strerror(errno));
+        return VIGIL_RETRY_LATER;
+      }
+      done += static_cast<size_t>(w);
+    }
+    return VIGIL_DELIVERED;
+  }
+
+ private:
+  bool json_ = false;
+  bool iso_8601_ = false;
+  std::string buffer_;  // reused between batches
+};
+
+}  // namespace
+
+VIGIL_PLUGIN(StdoutOutput)
