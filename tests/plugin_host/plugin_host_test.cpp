@@ -261,6 +261,24 @@ TEST_F(PluginFiles, LoadsByNameAndByAbsolutePath) {
   EXPECT_TRUE(LoadPluginLibrary(p.string(), std::nullopt, options_).ok());
 }
 
+// The loader names each library by its descriptor: two libraries, loaded one after the other and
+// with the first already released, must still be two libraries.
+TEST_F(PluginFiles, EachFileLoadsItsOwnLibrary) {
+  Install("good", "libminimal.so");
+  fs::path other = Install("half_source", "libhalf.so");
+  {
+    auto first = LoadPluginLibrary("libminimal.so", std::nullopt, options_);
+    ASSERT_TRUE(first.ok()) << first.status().message();
+  }
+  auto second = LoadPluginLibrary("libhalf.so", std::nullopt, options_);
+  EXPECT_THAT(second.status().message(), HasSubstr(other.string()));
+  EXPECT_THAT(second.status().message(), HasSubstr("declares capability 'source'"));
+  auto kept = LoadPluginLibrary("libminimal.so", std::nullopt, options_);
+  ASSERT_TRUE(kept.ok());
+  auto again = LoadPluginLibrary("libhalf.so", std::nullopt, options_);
+  EXPECT_FALSE(again.ok());
+}
+
 TEST_F(PluginFiles, NotFound) {
   EXPECT_EQ(Error("libnothere.so"),
             "plugin library 'libnothere.so' not found in plugin_paths (" + dir_.string() + ")");

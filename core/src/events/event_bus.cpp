@@ -484,6 +484,7 @@ Status EventBus::Finish() {
       continue;
     }
     threads_[i].detach();
+    abandoned_threads_ = true;
     problems.push_back(i < impl.sources_.size()
                            ? fmt::format("source {} still in next_batch after the shutdown timeout",
                                          impl.sources_[i]->name)

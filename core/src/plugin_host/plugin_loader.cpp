@@ -1,4 +1,7 @@
 // LoadPluginLibrary: from a file name to a checked, loaded plugin table.
+#include <dlfcn.h>
+#include <link.h>
+#include <sys/sysmacros.h>
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <openssl/evp.h>
@@ -9,7 +12,10 @@
 #include <boost/dll/shared_library.hpp>
 #include <cerrno>
 #include <cstring>
+#include <utility>
 #include <filesystem>
+#include <fstream>
+#include <optional>
 
 #include "vigil/core/log.hpp"
 #include "vigil/core/plugin_host.hpp"
@@ -28,9 +34,62 @@ class UniqueFd {
   UniqueFd(const UniqueFd&) = delete;
   UniqueFd& operator=(const UniqueFd&) = delete;
   int get() const { return fd_; }
+  int release() { return std::exchange(fd_, -1); }
 
  private:
   int fd_;
+};
+
+// The device and inode of the file mapped at `addr`, read from /proc/self/maps.
+std::optional<std::pair<dev_t, ino_t>> MappedFile(const void* addr) {
+  std::ifstream maps("/proc/self/maps");
+  std::string line;
+  const auto a = reinterpret_cast<uintptr_t>(addr);
+  while (std::getline(maps, line)) {
+    unsigned long start = 0, end = 0, offset = 0, inode = 0;
+    unsigned int maj = 0, min = 0;
+    char perms[8];
+    if (std::sscanf(line.c_str(), "%lx-%lx %7s %lx %x:%x %lu", &start, &end, perms, &offset, &maj,
+                    &min, &inode) == 7 &&
+        a >= start && a < end) {
+      return std::pair{makedev(maj, min), static_cast<ino_t>(inode)};
+    }
+  }
+  return std::nullopt;
+}
+
+// A library loaded through /proc/self/fd/N. The dynamic loader knows a library by that name, so the
+// descriptor stays open while the library is loaded, and no other library can get the same name
+// meanwhile. A name still known from an earlier library (one dlclose could not unload) would hand
+// back that library: the loaded object's file is compared with ours, and on a mismatch the load is
+// retried through a duplicate descriptor, under a new name.
+struct LoadedLibrary {
+  explicit LoadedLibrary(int checked_fd) : fd(checked_fd) {}
+  ~LoadedLibrary() {
+    library.unload();
+    for (int f : fds) ::close(f);
+    ::close(fd);
+  }
+  void Load(const struct stat& checked) {
+    int load_fd = fd;
+    for (int attempt = 0; attempt < 16; ++attempt) {
+      library.load(fmt::format("/proc/self/fd/{}", load_fd),
+                   boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
+      link_map* map = nullptr;
+      if (::dlinfo(library.native(), RTLD_DI_LINKMAP, &map) == 0 && map != nullptr) {
+        auto file = MappedFile(map->l_ld);
+        if (!file || (file->first == checked.st_dev && file->second == checked.st_ino)) return;
+      }
+      library.unload();
+      load_fd = ::dup(fd);
+      if (load_fd < 0) throw std::runtime_error(std::strerror(errno));
+      fds.push_back(load_fd);
+    }
+    throw std::runtime_error("the dynamic loader keeps returning another library");
+  }
+  int fd;
+  std::vector<int> fds;  // duplicates taken to avoid stale names
+  boost::dll::shared_library library;
 };
 
 // Root-owned and writable by root alone: anyone else able to write there could swap the code.
@@ -165,18 +224,18 @@ StatusOr<std::shared_ptr<const PluginLibrary>> LoadPluginLibrary(
   }
 
   // Load through the descriptor we checked, not the path, which could have been swapped since.
-  auto lib = std::make_shared<boost::dll::shared_library>();
+  auto lib = std::make_shared<LoadedLibrary>(fd.release());
   try {
-    lib->load(fmt::format("/proc/self/fd/{}", fd.get()),
-              boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
+    lib->Load(st);
   } catch (const std::exception& e) {
     return Status::Error(fmt::format("cannot load plugin {}: {}", path, e.what()));
   }
-  if (!lib->has(VIGIL_PLUGIN_ENTRY_SYMBOL)) {
+  auto* so = &lib->library;
+  if (!so->has(VIGIL_PLUGIN_ENTRY_SYMBOL)) {
     return Status::Error(fmt::format("plugin {} does not export '{}'; is it a vigil plugin?", path,
                                      VIGIL_PLUGIN_ENTRY_SYMBOL));
   }
-  auto entry = lib->get<const vigil_plugin_api*()>(VIGIL_PLUGIN_ENTRY_SYMBOL);
+  auto entry = so->get<const vigil_plugin_api*()>(VIGIL_PLUGIN_ENTRY_SYMBOL);
   return PluginLibrary::FromTable(entry(), path, lib);
 }
 

@@ -159,6 +159,10 @@ class EventBus {
   EventBusStats Stats() const;
   SourceCounters Counters(uint32_t source_id) const;
 
+  // After Wait(): true when the shutdown timeout left threads running (detached). Their sources
+  // and the processor are still in use, so the caller must not destroy them; exit instead.
+  bool abandoned_threads() const { return abandoned_threads_; }
+
  private:
   class Impl;  // shared with the threads, so a detached thread never outlives its state
 
@@ -168,6 +172,7 @@ class EventBus {
   std::vector<std::thread> threads_;  // readers first, the engine last
   bool started_ = false;
   bool finished_ = false;
+  bool abandoned_threads_ = false;
   Status result_ = Status::Ok();
 };
 
