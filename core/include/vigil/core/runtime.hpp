@@ -1,0 +1,97 @@
+// The runtime: from a loaded Config to running plugins.
+//
+// ResolvePlugins loads and checks every library the config names and validates each `config:`
+// block against that plugin's schema, without calling init: `vigil validate` stops there, and
+// reports every problem found, each prefixed with its place in the config. StartPlugins then
+// inits them. PluginSource and PluginOutput adapt plugin instances to the event bus and the router.
+//
+//   auto resolved = ResolvePlugins(cfg);                // all errors, with file:line:col
+//   auto running = StartPlugins(std::move(*resolved));  // init, in config order
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "vigil/core/config.hpp"
+#include "vigil/core/event_bus.hpp"
+#include "vigil/core/output_router.hpp"
+#include "vigil/core/plugin_host.hpp"
+#include "vigil/core/status.hpp"
+
+namespace vigil {
+
+// One configured plugin or output, checked but not yet initialised.
+struct ResolvedPlugin {
+  std::string instance_name;  // the plugin's name, or the output's name
+  std::shared_ptr<const PluginLibrary> library;
+  std::string config_json;    // validated against the plugin's schema
+  std::string open_params;    // for sources
+  config::SourcePos pos;      // of the entry in the config
+};
+
+struct ResolvedPlugins {
+  std::vector<ResolvedPlugin> plugins;  // `plugins:`, in config order
+  std::vector<ResolvedPlugin> outputs;  // `outputs:`, in config order
+};
+
+PluginLoadOptions LoadOptionsFrom(const config::Config& cfg);
+
+// Loads every library of `plugins:` and `outputs:`, checks each is what its entry says (name,
+// capabilities) and validates its config. Reports all problems, one per line.
+StatusOr<ResolvedPlugins> ResolvePlugins(const config::Config& cfg);
+
+struct RunningPlugins {
+  std::vector<std::unique_ptr<PluginInstance>> plugins;
+  std::vector<std::unique_ptr<PluginInstance>> outputs;
+};
+
+// Inits every resolved plugin, in config order; stops at the first failure.
+StatusOr<RunningPlugins> StartPlugins(const ResolvedPlugins& resolved);
+
+// An opened source plugin instance, as the event bus reads it. Closes on destruction.
+class PluginSource final : public EventSource {
+ public:
+  static StatusOr<std::unique_ptr<PluginSource>> Open(PluginInstance& instance,
+                                                      const std::string& params);
+  ~PluginSource() override;
+  const std::string& name() const override { return instance_.instance_name(); }
+  vigil_rc NextBatch(vigil_event_batch* batch) override;
+  std::string LastError() override { return instance_.LastError(); }
+
+ private:
+  PluginSource(PluginInstance& instance, vigil_source_instance* handle)
+      : instance_(instance), handle_(handle) {}
+  PluginInstance& instance_;
+  vigil_source_instance* handle_;
+};
+
+// An output plugin instance, as the router delivers to it.
+class PluginOutput final : public OutputTarget {
+ public:
+  explicit PluginOutput(PluginInstance& instance) : instance_(instance) {}
+  const std::string& name() const override { return instance_.instance_name(); }
+  vigil_delivery Deliver(const vigil_alert* alerts, uint32_t n) override;
+  std::string LastError() override { return instance_.LastError(); }
+  Status Reopen() override;
+
+ private:
+  PluginInstance& instance_;
+};
+
+}  // namespace vigil
+
+namespace vigil {
+
+struct RunOptions {
+  // Overrides how often the drop check runs; tests shorten it.
+  std::chrono::milliseconds tick{200};
+};
+
+// `vigil run`: loads and starts every plugin the config names, opens the sources, runs the event
+// bus and the output router until every source ended or SIGINT/SIGTERM arrives, then drains and
+// stops everything within the engine's shutdown_timeout. SIGHUP asks outputs to reopen their files.
+// Returns ok when everything ended cleanly; the caller exits 0 then.
+Status RunVigil(const config::Config& cfg, const RunOptions& options = {});
+
+}  // namespace vigil

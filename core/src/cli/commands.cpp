@@ -1,0 +1,260 @@
+#include "commands.hpp"
+
+#include <fmt/format.h>
+#include <rapidjson/document.h>
+#include <rapidjson/prettywriter.h>
+#include <rapidjson/stringbuffer.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+
+#include "vigil/core/log.hpp"
+#include "vigil/core/runtime.hpp"
+
+#ifndef VIGIL_VERSION
+#define VIGIL_VERSION "0.0.0"
+#endif
+
+namespace vigil::cli {
+namespace {
+namespace fs = std::filesystem;
+using Writer = rapidjson::PrettyWriter<rapidjson::StringBuffer>;
+
+// Loads the config, with -r applied. `need_file`: the default path must exist (run, validate);
+// otherwise a missing default file means "defaults" (plugins, fields).
+StatusOr<config::Config> LoadFor(const CommonArgs& args, bool need_file) {
+  std::vector<std::string> overrides = args.overrides;
+  std::string path = args.config_path.empty() ? std::string(config::kDefaultConfigPath)
+                                              : args.config_path;
+  StatusOr<config::Config> cfg =
+      !need_file && args.config_path.empty() && !fs::exists(path)
+          ? config::LoadConfigFromString("", "(defaults)", overrides)
+          : config::LoadConfig(path, overrides);
+  if (!cfg.ok()) return cfg;
+  if (!args.rules.empty()) cfg->rules_files = args.rules;
+  log::SetLevel(cfg->log.level);
+  return cfg;
+}
+
+void PrintJson(const rapidjson::StringBuffer& buf) { std::printf("%s\n", buf.GetString()); }
+
+// Every lib*.so in the plugin paths, loaded and checked, or the reason it cannot be.
+struct Found {
+  std::string path;
+  StatusOr<std::shared_ptr<const PluginLibrary>> library;
+};
+
+std::vector<Found> FindPlugins(const config::Config& cfg) {
+  std::vector<Found> found;
+  for (const std::string& dir : cfg.plugin_paths) {
+    std::error_code ec;
+    std::vector<fs::path> files;
+    for (const auto& entry : fs::directory_iterator(dir, ec)) {
+      std::string name = entry.path().filename().string();
+      if (name.rfind("lib", 0) == 0 && entry.path().extension() == ".so") {
+        files.push_back(entry.path());
+      }
+    }
+    std::sort(files.begin(), files.end());
+    for (const fs::path& f : files) {
+      found.push_back({f.string(), LoadPluginLibrary(f.string(), std::nullopt,
+                                                     LoadOptionsFrom(cfg))});
+    }
+  }
+  return found;
+}
+
+}  // namespace
+
+int Run(const CommonArgs& args) {
+  auto cfg = LoadFor(args, true);
+  if (!cfg.ok()) {
+    log::error("{}", cfg.status().message());
+    return 2;
+  }
+  if (args.json) {
+    // --json: every stdout output prints JSON lines.
+    for (config::OutputSpec& out : cfg->outputs) {
+      if (out.plugin != "stdout") continue;
+      if (!out.config.node.IsMap()) out.config.node = YAML::Node(YAML::NodeType::Map);
+      out.config.node["format"] = "json";
+    }
+  }
+  if (cfg->allow_insecure_plugins) {
+    log::warning("allow_insecure_plugins is on: plugin ownership and permission checks are off");
+  }
+  Status s = RunVigil(*cfg);
+  if (!s.ok()) {
+    log::error("{}", s.message());
+    return 1;
+  }
+  return 0;
+}
+
+int Validate(const CommonArgs& args) {
+  std::vector<std::string> errors;
+  auto cfg = LoadFor(args, true);
+  if (!cfg.ok()) {
+    errors.push_back(cfg.status().message());
+  } else {
+    for (const std::string& path : cfg->rules_files) {
+      if (!fs::exists(path)) {
+        errors.push_back(fmt::format("rules file or directory '{}' does not exist", path));
+      }
+    }
+    auto resolved = ResolvePlugins(*cfg);
+    if (!resolved.ok()) errors.push_back(resolved.status().message());
+  }
+  if (args.json) {
+    rapidjson::StringBuffer buf;
+    Writer w(buf);
+    w.StartObject();
+    w.Key("valid");
+    w.Bool(errors.empty());
+    w.Key("errors");
+    w.StartArray();
+    for (const std::string& e : errors) w.String(e.c_str());
+    w.EndArray();
+    w.EndObject();
+    PrintJson(buf);
+  } else if (errors.empty()) {
+    std::printf("%s: valid\n", cfg->path.c_str());
+  } else {
+    for (const std::string& e : errors) std::fprintf(stderr, "%s\n", e.c_str());
+  }
+  return errors.empty() ? 0 : 1;
+}
+
+int Plugins(const CommonArgs& args) {
+  auto cfg = LoadFor(args, false);
+  if (!cfg.ok()) {
+    log::error("{}", cfg.status().message());
+    return 2;
+  }
+  std::vector<Found> found = FindPlugins(*cfg);
+  if (args.json) {
+    rapidjson::StringBuffer buf;
+    Writer w(buf);
+    w.StartArray();
+    for (const Found& f : found) {
+      w.StartObject();
+      w.Key("path");
+      w.String(f.path.c_str());
+      if (!f.library.ok()) {
+        w.Key("error");
+        w.String(f.library.status().message().c_str());
+      } else {
+        const PluginLibrary& lib = **f.library;
+        w.Key("name");
+        w.String(lib.name().c_str());
+        w.Key("version");
+        w.String(lib.version().c_str());
+        w.Key("description");
+        w.String(lib.api().description ? lib.api().description : "");
+        w.Key("capabilities");
+        w.StartArray();
+        for (const char* cap : {"source", "extract", "parse", "output"}) {
+          if (CapabilityNames(lib.capabilities()).find(cap) != std::string::npos) w.String(cap);
+        }
+        w.EndArray();
+        if (lib.Has(VIGIL_CAP_SOURCE)) {
+          w.Key("event_source");
+          w.String(lib.api().event_source);
+        }
+        w.Key("fields");
+        w.Uint(static_cast<unsigned>(lib.fields().size()));
+        w.Key("init_schema");
+        std::string schema = lib.InitSchema();
+        rapidjson::Document doc;
+        if (!schema.empty() && !doc.Parse(schema.c_str()).HasParseError()) {
+          doc.Accept(w);
+        } else {
+          w.Null();
+        }
+      }
+      w.EndObject();
+    }
+    w.EndArray();
+    PrintJson(buf);
+    return 0;
+  }
+  if (found.empty()) {
+    std::printf("no plugins found in %s\n", fmt::format("{}", fmt::join(cfg->plugin_paths, ", ")).c_str());
+  }
+  for (const Found& f : found) {
+    if (!f.library.ok()) {
+      std::printf("%s\n  not loadable: %s\n", f.path.c_str(), f.library.status().message().c_str());
+      continue;
+    }
+    const PluginLibrary& lib = **f.library;
+    std::printf("%s %s (%s)\n  %s\n  path: %s\n", lib.name().c_str(), lib.version().c_str(),
+                CapabilityNames(lib.capabilities()).c_str(),
+                lib.api().description ? lib.api().description : "", f.path.c_str());
+    if (lib.Has(VIGIL_CAP_SOURCE)) std::printf("  event source: %s\n", lib.api().event_source);
+    if (!lib.fields().empty()) std::printf("  fields: %zu\n", lib.fields().size());
+    std::string schema = lib.InitSchema();
+    std::printf("  config schema: %s\n", schema.empty() ? "(takes no config)" : schema.c_str());
+  }
+  return 0;
+}
+
+int Fields(const CommonArgs& args) {
+  auto cfg = LoadFor(args, false);
+  if (!cfg.ok()) {
+    log::error("{}", cfg.status().message());
+    return 2;
+  }
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  w.StartArray();
+  for (const Found& f : FindPlugins(*cfg)) {
+    if (!f.library.ok()) continue;
+    const PluginLibrary& lib = **f.library;
+    if (!args.json && !lib.fields().empty()) {
+      std::printf("# %s %s\n", lib.name().c_str(), lib.version().c_str());
+    }
+    for (const PluginField& field : lib.fields()) {
+      std::string arg = field.arg == FieldArgKind::kKey     ? "[key]"
+                        : field.arg == FieldArgKind::kIndex ? "[index]"
+                                                            : "";
+      if (!args.json) {
+        std::string type = std::string(FieldTypeName(field.type)) + (field.is_list ? " list" : "");
+        std::printf("%-32s %-14s %s\n", (field.name + arg).c_str(), type.c_str(),
+                    field.description.c_str());
+        continue;
+      }
+      w.StartObject();
+      w.Key("name");
+      w.String(field.name.c_str());
+      w.Key("type");
+      w.String(FieldTypeName(field.type));
+      w.Key("list");
+      w.Bool(field.is_list);
+      w.Key("arg");
+      w.String(arg.empty() ? "none" : arg.substr(1, arg.size() - 2).c_str());
+      w.Key("arg_required");
+      w.Bool(field.arg_required);
+      w.Key("description");
+      w.String(field.description.c_str());
+      w.Key("plugin");
+      w.String(lib.name().c_str());
+      w.EndObject();
+    }
+  }
+  w.EndArray();
+  if (args.json) PrintJson(buf);
+  return 0;
+}
+
+int Version(const CommonArgs& args) {
+  if (args.json) {
+    std::printf("{\"version\": \"%s\", \"plugin_api_version\": \"%s\"}\n", VIGIL_VERSION,
+                VIGIL_PLUGIN_API_VERSION_STRING);
+  } else {
+    std::printf("vigil %s\nplugin API %s\n", VIGIL_VERSION, VIGIL_PLUGIN_API_VERSION_STRING);
+  }
+  return 0;
+}
+
+}  // namespace vigil::cli

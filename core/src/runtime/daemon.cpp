@@ -1,0 +1,188 @@
+// RunVigil: the life of a vigil process, from config to a clean exit.
+#include <fmt/format.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+
+#include "vigil/core/log.hpp"
+#include "vigil/core/runtime.hpp"
+
+namespace vigil {
+namespace {
+using Clock = std::chrono::steady_clock;
+
+// The engine step until the rule engine exists: every event reaches it and is counted by the bus.
+class NoRulesProcessor final : public EventProcessor {
+ public:
+  void Process(const EventRef&) override {}
+};
+
+uint64_t NowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string HostName(const config::Config& cfg) {
+  if (!cfg.hostname.empty()) return cfg.hostname;
+  char buf[256] = {};
+  return ::gethostname(buf, sizeof buf - 1) == 0 ? buf : "unknown";
+}
+
+// Turns queue drops into an alert, as Falco's syscall_event_drops does: losing events is itself
+// something the operator must hear about, through the same outputs as any other alert.
+class DropWatch {
+ public:
+  DropWatch(OutputRouter& router, std::string hostname)
+      : router_(router), hostname_(std::move(hostname)) {}
+
+  void Check(const EventBusStats& stats) {
+    seen_.resize(stats.sources.size(), 0);
+    for (const SourceStats& s : stats.sources) {
+      uint64_t total = s.counters.events_dropped;
+      if (total == seen_[s.source_id]) continue;
+      uint64_t delta = total - seen_[s.source_id];
+      seen_[s.source_id] = total;
+      std::string msg = fmt::format(
+          "vigil internal: event drop. {} events dropped at the full queue of source {} ({} in all)",
+          delta, s.name, total);
+      log::warning("{}", msg);
+      auto alert = std::make_shared<Alert>();
+      alert->time_ns = NowNs();
+      alert->priority = VIGIL_PRIORITY_CRITICAL;
+      alert->rule = "vigil internal: event drop";
+      alert->source = "internal";
+      alert->hostname = hostname_;
+      alert->output = std::move(msg);
+      alert->output_fields = {{"source.name", s.name},
+                              {"n_drops", delta},
+                              {"n_drops_total", total}};
+      alert->tags = {"vigil_internal"};
+      router_.Submit(std::move(alert));
+    }
+  }
+
+ private:
+  OutputRouter& router_;
+  std::string hostname_;
+  std::vector<uint64_t> seen_;
+};
+
+std::string FormatCounters(const EventBusStats& bus, const OutputRouter& router) {
+  std::string out;
+  for (const SourceStats& s : bus.sources) {
+    const SourceCounters& c = s.counters;
+    out += fmt::format("source {}: read={} queued={} dropped={} invalid={} processed={}; ", s.name,
+                       c.events_read, c.events_queued, c.events_dropped, c.invalid_records,
+                       c.events_processed);
+  }
+  for (const auto& [name, c] : router.AllCounters()) {
+    out += fmt::format("output {}: accepted={} delivered={} failed={} rejected={} dropped={}; ",
+                       name, c.accepted, c.delivered, c.failed, c.rejected, c.dropped);
+  }
+  if (out.size() >= 2) out.resize(out.size() - 2);
+  return out.empty() ? "nothing configured" : out;
+}
+
+Status CheckRulesFiles(const config::Config& cfg) {
+  for (const std::string& path : cfg.rules_files) {
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec)) {
+      return Status::Error(fmt::format("rules file or directory '{}' does not exist", path));
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status RunVigil(const config::Config& cfg, const RunOptions& options) {
+  // Signals are taken by this thread with sigtimedwait; every thread started from here on
+  // (plugins' included) inherits the mask, so no handler runs in the middle of the event path.
+  sigset_t signals;
+  sigemptyset(&signals);
+  for (int s : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&signals, s);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  if (Status s = CheckRulesFiles(cfg); !s.ok()) return s;
+  auto resolved = ResolvePlugins(cfg);
+  if (!resolved.ok()) return resolved.status();
+  auto running = StartPlugins(*resolved);
+  if (!running.ok()) return running.status();
+
+  const std::string hostname = HostName(cfg);
+  OutputRouter router;
+  std::vector<std::unique_ptr<PluginOutput>> outputs;
+  for (size_t i = 0; i < running->outputs.size(); ++i) {
+    const config::OutputSpec& spec = cfg.outputs[i];
+    outputs.push_back(std::make_unique<PluginOutput>(*running->outputs[i]));
+    OutputOptions opts;
+    opts.min_priority = spec.min_priority;
+    opts.queue_capacity = spec.queue_capacity;
+    if (Status s = router.AddOutput(*outputs.back(), opts); !s.ok()) return s;
+  }
+
+  NoRulesProcessor engine;
+  EventBusOptions bus_options;
+  bus_options.queue_capacity = cfg.engine.queue_capacity;
+  bus_options.on_full = cfg.engine.on_full == config::OnFull::kDrop ? OnFull::kDrop : OnFull::kBlock;
+  bus_options.shutdown_timeout = cfg.engine.shutdown_timeout;
+  EventBus bus(engine, bus_options);
+  std::vector<std::unique_ptr<PluginSource>> sources;
+  for (size_t i = 0; i < running->plugins.size(); ++i) {
+    PluginInstance& inst = *running->plugins[i];
+    if (!inst.library().Has(VIGIL_CAP_SOURCE)) continue;
+    auto src = PluginSource::Open(inst, resolved->plugins[i].open_params);
+    if (!src.ok()) return src.status().Prefixed(resolved->plugins[i].pos.ToString());
+    sources.push_back(std::move(*src));
+    bus.AddSource(*sources.back());
+  }
+
+  if (Status s = router.Start(); !s.ok()) return s;
+  if (Status s = bus.Start(); !s.ok()) return s;
+  std::vector<std::string> names;
+  for (const auto& s : sources) names.push_back(s->name());
+  std::vector<std::string> output_names;
+  for (const auto& o : outputs) output_names.push_back(o->name());
+  log::info("vigil running: sources [{}], outputs [{}], {} rules path(s)", fmt::join(names, ", "),
+            fmt::join(output_names, ", "), cfg.rules_files.size());
+  if (sources.empty()) log::warning("no source plugin is configured: nothing to watch");
+
+  DropWatch drops(router, hostname);
+  auto next_stats = Clock::now() + cfg.engine.stats_interval;
+  const timespec tick{options.tick.count() / 1000, (options.tick.count() % 1000) * 1000000};
+  bool stopping = false;
+  for (;;) {
+    int sig = sigtimedwait(&signals, nullptr, &tick);
+    if ((sig == SIGINT || sig == SIGTERM) && !stopping) {
+      log::info("{} received: stopping sources and draining", strsignal(sig));
+      bus.RequestStop();
+      stopping = true;
+    } else if (sig == SIGHUP) {
+      log::info("SIGHUP received: reopening outputs");
+      router.RequestReopen();
+    }
+    drops.Check(bus.Stats());
+    if (cfg.engine.stats_interval.count() > 0 && Clock::now() >= next_stats) {
+      log::info("stats: {}", FormatCounters(bus.Stats(), router));
+      next_stats += cfg.engine.stats_interval;
+    }
+    if ((!sources.empty() || stopping) && bus.WaitUntil(Clock::now())) break;
+  }
+
+  Status ended = bus.Wait();
+  drops.Check(bus.Stats());
+  router.Stop(Clock::now() + cfg.engine.shutdown_timeout);
+  log::info("final counters: {}", FormatCounters(bus.Stats(), router));
+  if (bus.abandoned_threads()) {
+    // A reader is stuck inside a plugin: its source must not be destroyed under it.
+    log::critical("{}; exiting without closing sources", ended.message());
+    std::fflush(nullptr);
+    std::_Exit(1);
+  }
+  return ended;
+}
+
+}  // namespace vigil

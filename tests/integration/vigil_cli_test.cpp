@@ -1,0 +1,253 @@
+// Runs the real vigil binary against the test plugins (tests/plugins) and checks what an operator
+// sees: events flowing, exact counters, drop alerts reaching an output, clean shutdown on signals,
+// and clear errors for bad configs.
+#include <fcntl.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+namespace {
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+using Clock = std::chrono::steady_clock;
+
+std::string ReadFile(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// A vigil process with stdout and stderr captured to files.
+class VigilProcess {
+ public:
+  VigilProcess(const fs::path& dir, std::vector<std::string> args)
+      : out_(dir / "stdout.txt"), err_(dir / "stderr.txt") {
+    args.insert(args.begin(), VIGIL_BINARY);
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      int o = ::open(out_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      int e = ::open(err_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      ::dup2(o, 1);
+      ::dup2(e, 2);
+      std::vector<char*> argv;
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      ::execv(argv[0], argv.data());
+      ::_exit(127);
+    }
+  }
+  ~VigilProcess() {
+    if (pid_ > 0 && status_ < 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+  // The exit code, or -1 if it did not exit by the timeout (or died of a signal).
+  int Wait(std::chrono::seconds timeout = std::chrono::seconds(60)) {
+    auto deadline = Clock::now() + timeout;
+    while (Clock::now() < deadline) {
+      int st = 0;
+      if (::waitpid(pid_, &st, WNOHANG) == pid_) {
+        status_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+        return status_;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return -1;
+  }
+  bool WaitForLog(const std::string& text, std::chrono::seconds timeout = std::chrono::seconds(30)) {
+    auto deadline = Clock::now() + timeout;
+    while (Clock::now() < deadline) {
+      if (Err().find(text) != std::string::npos) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+  }
+  void Signal(int sig) { ::kill(pid_, sig); }
+  std::string Out() const { return ReadFile(out_); }
+  std::string Err() const { return ReadFile(err_); }
+
+ private:
+  fs::path out_, err_;
+  pid_t pid_ = -1;
+  int status_ = -1;
+};
+
+struct Counters {
+  uint64_t read, queued, dropped, invalid, processed;
+};
+
+// Parses the "final counters" log line for one source.
+std::optional<Counters> FinalCounters(const std::string& log, const std::string& source) {
+  std::regex re("final counters: .*source " + source +
+                ": read=(\\d+) queued=(\\d+) dropped=(\\d+) invalid=(\\d+) processed=(\\d+)");
+  std::smatch m;
+  if (!std::regex_search(log, m, re)) return std::nullopt;
+  return Counters{std::stoull(m[1]), std::stoull(m[2]), std::stoull(m[3]), std::stoull(m[4]),
+                  std::stoull(m[5])};
+}
+
+class VigilCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/vigil-cli-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    std::ofstream events(dir_ / "events.jsonl");
+    for (int i = 0; i < 1000; ++i) events << "{\"n\": " << i << ", \"name\": \"e" << i << "\"}\n";
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  // A config with the test source and the recording output; `source_extra` and `engine` are
+  // YAML lines added to the source's config and to engine:.
+  fs::path WriteConfig(const std::string& source_config, const std::string& engine = "") {
+    fs::path cfg = dir_ / "vigil.yaml";
+    std::ofstream(cfg) << "plugin_paths: [" << VIGIL_PLUGIN_DIR << "]\n"
+                       << "rules_files: []\n"
+                       << "plugins:\n"
+                       << "  - name: test_jsonl\n"
+                       << "    config: {path: " << (dir_ / "events.jsonl").string() << ", "
+                       << source_config << "}\n"
+                       << "outputs:\n"
+                       << "  - name: record\n"
+                       << "    plugin: test_record\n"
+                       << "    config: {path: " << (dir_ / "alerts.jsonl").string() << "}\n"
+                       << "engine: {shutdown_timeout_ms: 5000" << engine << "}\n";
+    return cfg;
+  }
+
+  fs::path dir_;
+};
+
+TEST_F(VigilCli, EventsFlowToTheEngineAndVigilExitsAtEndOfSource) {
+  VigilProcess vigil(dir_, {"run", "-c", WriteConfig("batch_size: 64").string()});
+  ASSERT_EQ(vigil.Wait(), 0) << vigil.Err();
+  auto c = FinalCounters(vigil.Err(), "test_jsonl");
+  ASSERT_TRUE(c) << vigil.Err();
+  EXPECT_EQ(c->read, 1000u);
+  EXPECT_EQ(c->queued, 1000u);
+  EXPECT_EQ(c->dropped, 0u);
+  EXPECT_EQ(c->invalid, 0u);
+  EXPECT_EQ(c->processed, 1000u);
+  EXPECT_THAT(vigil.Err(), HasSubstr("vigil running: sources [test_jsonl], outputs [record]"));
+}
+
+TEST_F(VigilCli, DropsAtAFullQueueAreCountedExactlyAndRaiseAnAlert) {
+  // One batch of 1000 events meets a queue of 100: 100 queued, 900 dropped, exactly.
+  VigilProcess vigil(dir_, {"run", "-c",
+                            WriteConfig("batch_size: 1000", ", queue_capacity: 100, on_full: drop")
+                                .string()});
+  ASSERT_EQ(vigil.Wait(), 0) << vigil.Err();
+  auto c = FinalCounters(vigil.Err(), "test_jsonl");
+  ASSERT_TRUE(c) << vigil.Err();
+  EXPECT_EQ(c->read, 1000u);
+  EXPECT_EQ(c->queued, 100u);
+  EXPECT_EQ(c->dropped, 900u);
+  EXPECT_EQ(c->processed, 100u);
+  std::string alerts = ReadFile(dir_ / "alerts.jsonl");
+  EXPECT_THAT(alerts, HasSubstr("\"rule\":\"vigil internal: event drop\""));
+  EXPECT_THAT(alerts, HasSubstr("\"n_drops\":900"));
+  EXPECT_THAT(alerts, HasSubstr("\"priority\":\"Critical\""));
+}
+
+class VigilSignals : public VigilCli, public ::testing::WithParamInterface<int> {};
+
+TEST_P(VigilSignals, StopsDrainsAndExitsZero) {
+  // An endless, paced source: only a signal ends this run.
+  VigilProcess vigil(dir_, {"run", "-c",
+                            WriteConfig("batch_size: 10, rate: 2000, loops: 1000000").string()});
+  ASSERT_TRUE(vigil.WaitForLog("vigil running")) << vigil.Err();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  auto sent = Clock::now();
+  vigil.Signal(GetParam());
+  ASSERT_EQ(vigil.Wait(std::chrono::seconds(20)), 0) << vigil.Err();
+  EXPECT_LT(Clock::now() - sent, std::chrono::seconds(10));
+  auto c = FinalCounters(vigil.Err(), "test_jsonl");
+  ASSERT_TRUE(c) << vigil.Err();
+  EXPECT_GT(c->read, 0u);
+  EXPECT_EQ(c->read, c->queued + c->dropped);
+  EXPECT_EQ(c->processed, c->queued);  // drained: nothing queued was lost
+  EXPECT_EQ(c->dropped, 0u);           // block policy
+}
+
+INSTANTIATE_TEST_SUITE_P(SigtermAndSigint, VigilSignals, ::testing::Values(SIGTERM, SIGINT));
+
+TEST_F(VigilCli, ValidateAcceptsAGoodConfig) {
+  VigilProcess vigil(dir_, {"validate", "-c", WriteConfig("rate: 5").string()});
+  EXPECT_EQ(vigil.Wait(), 0) << vigil.Err();
+  EXPECT_THAT(vigil.Out(), HasSubstr("valid"));
+}
+
+TEST_F(VigilCli, ValidateNamesTheFileLineAndPluginOfABadPluginConfig) {
+  fs::path cfg = WriteConfig("rate: fast");
+  VigilProcess vigil(dir_, {"validate", "-c", cfg.string()});
+  EXPECT_EQ(vigil.Wait(), 1);
+  // The source's config is on line 5 of the file written above.
+  EXPECT_THAT(vigil.Err(), HasSubstr(cfg.string() + ":5:"));
+  EXPECT_THAT(vigil.Err(), HasSubstr("plugin test_jsonl: key rate:"));
+}
+
+TEST_F(VigilCli, ValidateReportsUnknownTopLevelKeys) {
+  fs::path cfg = dir_ / "bad.yaml";
+  std::ofstream(cfg) << "log:\n  level: info\noutptus: []\n";
+  VigilProcess vigil(dir_, {"validate", "--json", "-c", cfg.string()});
+  EXPECT_EQ(vigil.Wait(), 1);
+  EXPECT_THAT(vigil.Out(), HasSubstr("\"valid\": false"));
+  EXPECT_THAT(vigil.Out(), HasSubstr(cfg.string() + ":3:1"));
+  EXPECT_THAT(vigil.Out(), HasSubstr("outptus"));
+}
+
+TEST_F(VigilCli, ValidateReportsAMissingPluginWithItsPlace) {
+  fs::path cfg = dir_ / "missing.yaml";
+  std::ofstream(cfg) << "plugin_paths: [" << VIGIL_PLUGIN_DIR << "]\nrules_files: []\n"
+                     << "plugins:\n  - name: nosuchplugin\n";
+  VigilProcess vigil(dir_, {"validate", "-c", cfg.string()});
+  EXPECT_EQ(vigil.Wait(), 1);
+  EXPECT_THAT(vigil.Err(), HasSubstr(cfg.string() + ":4:5: plugins[0] (nosuchplugin): plugin "
+                                                    "library 'libnosuchplugin.so' not found"));
+}
+
+TEST_F(VigilCli, RunRefusesAMissingRulesPath) {
+  VigilProcess vigil(dir_, {"run", "-c", WriteConfig("rate: 5").string(), "-r",
+                            (dir_ / "nope.yaml").string()});
+  EXPECT_EQ(vigil.Wait(), 1);
+  EXPECT_THAT(vigil.Err(), HasSubstr("nope.yaml' does not exist"));
+}
+
+TEST_F(VigilCli, PluginsAndFieldsListTheTestPlugins) {
+  fs::path cfg = WriteConfig("rate: 5");
+  VigilProcess plugins(dir_, {"plugins", "--json", "-c", cfg.string()});
+  ASSERT_EQ(plugins.Wait(), 0) << plugins.Err();
+  EXPECT_THAT(plugins.Out(), HasSubstr("\"name\": \"test_jsonl\""));
+  EXPECT_THAT(plugins.Out(), HasSubstr("\"event_source\": \"test\""));
+  EXPECT_THAT(plugins.Out(), HasSubstr("\"name\": \"test_record\""));
+
+  VigilProcess fields(dir_, {"fields", "-c", cfg.string()});
+  ASSERT_EQ(fields.Wait(), 0) << fields.Err();
+  EXPECT_THAT(fields.Out(), HasSubstr("test.str[key]"));
+}
+
+TEST_F(VigilCli, VersionAndHelp) {
+  VigilProcess version(dir_, {"version"});
+  ASSERT_EQ(version.Wait(), 0);
+  EXPECT_THAT(version.Out(), HasSubstr("plugin API 1."));
+  VigilProcess help(dir_, {"run", "--help"});
+  ASSERT_EQ(help.Wait(), 0);
+  EXPECT_THAT(help.Out(), HasSubstr("--config"));
+  VigilProcess bad(dir_, {"frobnicate"});
+  int code = bad.Wait();
+  EXPECT_NE(code, 0);
+  EXPECT_NE(code, -1);
+}
+
+}  // namespace
