@@ -35,7 +35,8 @@ using internal::ErrorList;
 using internal::JoinIndex;
 using internal::JoinKey;
 
-constexpr std::array<std::string_view, 8> kPriorityNames = {
+// As the config accepts them, for "expected one of" messages.
+constexpr std::array<std::string_view, 8> kPriorityChoices = {
     "emergency", "alert", "critical", "error", "warning", "notice", "informational", "debug"};
 
 // One member of a map, with where to point for it.
@@ -297,7 +298,7 @@ void ConfigReader::ReadOutputs(const Member& m, Config& cfg) {
     return;
   }
   static const std::regex kInstanceName("[A-Za-z0-9_.-]+");
-  const std::vector<std::string_view> priorities(kPriorityNames.begin(), kPriorityNames.end());
+  const std::vector<std::string_view> priorities(kPriorityChoices.begin(), kPriorityChoices.end());
   std::map<std::string, SourcePos, std::less<>> names;
   for (size_t i = 0; i < m.value.size(); ++i) {
     const YAML::Node item = m.value[i];
@@ -432,19 +433,6 @@ void ConfigReader::Read(const YAML::Node& root, Config& cfg) {
 
 }  // namespace
 
-std::optional<vigil_priority> ParsePriority(std::string_view name) {
-  const std::string lower = internal::ToLower(name);
-  if (lower == "info") return VIGIL_PRIORITY_INFORMATIONAL;
-  for (size_t i = 0; i < kPriorityNames.size(); ++i) {
-    if (kPriorityNames[i] == lower) return static_cast<vigil_priority>(i);
-  }
-  return std::nullopt;
-}
-
-std::string_view PriorityName(vigil_priority priority) {
-  const auto i = static_cast<size_t>(priority);
-  return i < kPriorityNames.size() ? kPriorityNames[i] : std::string_view();
-}
 
 StatusOr<Config> LoadConfigFromString(std::string_view text, const std::string& name,
                                       const std::vector<std::string>& overrides) {

@@ -230,16 +230,6 @@ TEST(LoadConfig, NullValuesMeanDefaults) {
   EXPECT_EQ(cfg->log.level, log::Level::kInfo);
 }
 
-TEST(Priority, Names) {
-  EXPECT_EQ(ParsePriority("Emergency"), VIGIL_PRIORITY_EMERGENCY);
-  EXPECT_EQ(ParsePriority("informational"), VIGIL_PRIORITY_INFORMATIONAL);
-  EXPECT_EQ(ParsePriority("INFO"), VIGIL_PRIORITY_INFORMATIONAL);
-  EXPECT_EQ(ParsePriority("debug"), VIGIL_PRIORITY_DEBUG);
-  EXPECT_EQ(ParsePriority("warn"), std::nullopt);
-  EXPECT_EQ(PriorityName(VIGIL_PRIORITY_NOTICE), "notice");
-  EXPECT_EQ(PriorityName(static_cast<vigil_priority>(42)), "");
-}
-
 TEST(SourcePos, ToString) {
   EXPECT_EQ((SourcePos{"a.yaml", 3, 7}).ToString(), "a.yaml:3:7");
   EXPECT_EQ((SourcePos{"command line: -o log.level", 0, 0}).ToString(),

@@ -13,8 +13,7 @@ namespace {
 
 constexpr uint64_t kNsPerSec = 1'000'000'000;
 
-constexpr std::string_view kPriorityNames[] = {"Emergency", "Alert",  "Critical",      "Error",
-                                               "Warning",   "Notice", "Informational", "Debug"};
+
 
 // RapidJSON output stream appending to a std::string.
 class StringSink {
@@ -152,24 +151,6 @@ bool ToTm(uint64_t time_ns, bool local, std::tm* tm) {
 
 }  // namespace
 
-std::string_view PriorityName(vigil_priority priority) {
-  const auto i = static_cast<size_t>(priority);
-  return i < std::size(kPriorityNames) ? kPriorityNames[i] : std::string_view("Unknown");
-}
-
-std::optional<vigil_priority> ParsePriority(std::string_view name) {
-  auto iequals = [](std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-             auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c; };
-             return lower(x) == lower(y);
-           });
-  };
-  for (size_t i = 0; i < std::size(kPriorityNames); ++i) {
-    if (iequals(name, kPriorityNames[i])) return static_cast<vigil_priority>(i);
-  }
-  if (iequals(name, "info")) return VIGIL_PRIORITY_INFORMATIONAL;
-  return std::nullopt;
-}
 
 std::string FormatTimeIso8601(uint64_t time_ns) {
   std::tm tm{};

@@ -27,6 +27,7 @@
 #include <variant>
 #include <vector>
 
+#include "vigil/core/priority.hpp"
 #include "vigil/plugin_api.h"
 
 namespace vigil {
@@ -61,11 +62,6 @@ struct AlertJsonOptions {
   bool include_message = false;       // json_include_message_property: "message", no prefix
 };
 
-// "Emergency", "Alert", "Critical", "Error", "Warning", "Notice", "Informational", "Debug";
-// "Unknown" for a value out of range.
-std::string_view PriorityName(vigil_priority priority);
-// Case-insensitive; accepts the eight names and "info" for Informational (as Falco does).
-std::optional<vigil_priority> ParsePriority(std::string_view name);
 
 // "2026-11-27T20:03:23.123456789Z": RFC 3339 UTC with nanoseconds, Falco's "time".
 std::string FormatTimeIso8601(uint64_t time_ns);

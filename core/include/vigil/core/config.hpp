@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "vigil/core/log.hpp"
+#include "vigil/core/priority.hpp"
 #include "vigil/core/status.hpp"
 #include "vigil/plugin_api.h"
 
@@ -152,9 +153,5 @@ StatusOr<std::string> PluginConfigToJson(const YAML::Node& config, const SourceP
                                          std::string_view schema_json,
                                          std::string_view plugin_name);
 
-// Falco's priority names, case-insensitive, "info" for informational.
-std::optional<vigil_priority> ParsePriority(std::string_view name);
-// The lower-case name; "" when out of range.
-std::string_view PriorityName(vigil_priority priority);
 
 }  // namespace vigil::config

@@ -10,7 +10,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "alert_text.hpp"
+#include "vigil/outputs/alert_text.hpp"
 #include "rapidjson/document.h"
 #include "vigil/sdk.hpp"
 

@@ -3,8 +3,7 @@
 // UTC with nanoseconds (%evt.time.iso8601) with time_format_iso_8601.
 //
 // Plugins build against the SDK alone, so this cannot use the core's FormatAlertLine; it must
-// render the same bytes (the core's alert_test pins them). The same header is in
-// plugins/outputs/stdout/src/; both move to plugins/outputs/common/ once that exists.
+// render the same bytes (the core's alert_test pins them). Shared by every output plugin.
 #pragma once
 
 #include <cstdint>
