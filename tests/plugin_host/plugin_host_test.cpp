@@ -8,6 +8,8 @@
 #include <fstream>
 
 #include "vigil/core/plugin_host.hpp"
+#include "vigil/core/runtime.hpp"
+#include "vigil/sdk.hpp"
 
 namespace vigil {
 namespace {
@@ -382,6 +384,66 @@ TEST_F(PluginFiles, InitFailingInALibrary) {
   ASSERT_TRUE(lib.ok()) << lib.status().message();
   EXPECT_EQ(PluginInstance::Create(*lib, "minimal", "{}").status().message(),
             "plugin 'minimal': init failed: cannot reach the thing it needs");
+}
+
+}  // namespace
+}  // namespace vigil
+
+namespace vigil {
+namespace {
+
+// A plugin written with the SDK's C++ wrapper whose functions throw: the wrapper must turn each
+// exception into a return code and last_error, and the host must report that message. It is
+// created from its in-memory table, the path built-ins take.
+class ThrowingPlugin : public vigil::sdk::Plugin {
+ public:
+  static constexpr const char* kName = "thrower";
+  static constexpr const char* kVersion = "1.0.0";
+  static constexpr const char* kEventSource = "thrower";
+  static const char* Schema() {
+    return R"({"type": "object", "properties": {"fail_init": {"type": "boolean"}}})";
+  }
+
+  explicit ThrowingPlugin(const vigil::sdk::InitContext& ctx) {
+    if (ctx.config_json().find("true") != std::string::npos) {
+      throw std::runtime_error("init threw: the config asked for it");
+    }
+  }
+
+  struct Instance {
+    vigil_rc NextBatch(vigil_event_batch*) { throw std::runtime_error("next_batch threw"); }
+  };
+  std::unique_ptr<Instance> Open(const std::string& params) {
+    if (params == "ok") return std::make_unique<Instance>();
+    throw std::runtime_error("open threw: cannot open '" + params + "'");
+  }
+
+  vigil_delivery Deliver(const vigil_alert*, uint32_t) {
+    throw std::runtime_error("deliver threw: connection refused");
+  }
+};
+
+
+TEST(PluginInstance, ExceptionsThroughTheWrapperBecomeMessages) {
+  auto lib = PluginLibrary::FromTable(vigil::sdk::PluginTable<ThrowingPlugin>(), "built-in");
+  ASSERT_TRUE(lib.ok()) << lib.status().message();
+  EXPECT_EQ(PluginInstance::Create(*lib, "thrower", R"({"fail_init": true})").status().message(),
+            "plugin 'thrower': init failed: init threw: the config asked for it");
+
+  auto inst = PluginInstance::Create(*lib, "thrower", "{}");
+  ASSERT_TRUE(inst.ok()) << inst.status().message();
+  EXPECT_EQ(PluginSource::Open(**inst, "/no/such/trace").status().message(),
+            "plugin 'thrower': open failed: open threw: cannot open '/no/such/trace'");
+
+  auto source = PluginSource::Open(**inst, "ok");
+  ASSERT_TRUE(source.ok()) << source.status().message();
+  vigil_event_batch batch{};
+  EXPECT_EQ((*source)->NextBatch(&batch), VIGIL_FAILURE);
+  EXPECT_EQ((*source)->LastError(), "next_batch threw");
+
+  PluginOutput output(**inst);
+  EXPECT_EQ(output.Deliver(nullptr, 0), VIGIL_RETRY_LATER);
+  EXPECT_EQ(output.LastError(), "deliver threw: connection refused");
 }
 
 }  // namespace

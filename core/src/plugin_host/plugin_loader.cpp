@@ -73,8 +73,10 @@ struct LoadedLibrary {
   void Load(const struct stat& checked) {
     int load_fd = fd;
     for (int attempt = 0; attempt < 16; ++attempt) {
+      // RTLD_NODELETE: code a plugin registered (thread_local destructors, atexit handlers)
+      // must stay mapped until the process ends, so a plugin is never really unloaded.
       library.load(fmt::format("/proc/self/fd/{}", load_fd),
-                   boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
+                   static_cast<boost::dll::load_mode::type>(RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE));
       link_map* map = nullptr;
       if (::dlinfo(library.native(), RTLD_DI_LINKMAP, &map) == 0 && map != nullptr) {
         auto file = MappedFile(map->l_ld);
