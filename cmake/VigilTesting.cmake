@@ -7,6 +7,7 @@ function(vigil_add_test)
                         vigil::compile_options)
   target_compile_definitions(${T_NAME} PRIVATE
     VIGIL_SOURCE_DIR="${PROJECT_SOURCE_DIR}" VIGIL_BINARY_DIR="${PROJECT_BINARY_DIR}"
-    VIGIL_PLUGIN_DIR="${VIGIL_PLUGIN_OUTPUT_DIR}")
+    VIGIL_PLUGIN_DIR="${VIGIL_PLUGIN_OUTPUT_DIR}"
+    VIGIL_TEST_PLUGIN_DIR="${VIGIL_TEST_PLUGIN_OUTPUT_DIR}")
   gtest_discover_tests(${T_NAME} PROPERTIES LABELS "${T_LABELS}" DISCOVERY_TIMEOUT 60)
 endfunction()

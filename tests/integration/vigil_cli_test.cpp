@@ -116,7 +116,7 @@ class VigilCli : public ::testing::Test {
   // YAML lines added to the source's config and to engine:.
   fs::path WriteConfig(const std::string& source_config, const std::string& engine = "") {
     fs::path cfg = dir_ / "vigil.yaml";
-    std::ofstream(cfg) << "plugin_paths: [" << VIGIL_PLUGIN_DIR << "]\n"
+    std::ofstream(cfg) << "plugin_paths: [" << VIGIL_PLUGIN_DIR << ", " << VIGIL_TEST_PLUGIN_DIR << "]\n"
                        << "rules_files: []\n"
                        << "plugins:\n"
                        << "  - name: test_jsonl\n"
@@ -186,6 +186,30 @@ TEST_P(VigilSignals, StopsDrainsAndExitsZero) {
 
 INSTANTIATE_TEST_SUITE_P(SigtermAndSigint, VigilSignals, ::testing::Values(SIGTERM, SIGINT));
 
+TEST_F(VigilCli, SighupMakesTheFileOutputReopenItsPath) {
+  // logrotate's move-then-HUP: after SIGHUP the file output writes to a new file at its path.
+  fs::path cfg = dir_ / "hup.yaml";
+  fs::path log = dir_ / "vigil-alerts.json";
+  std::ofstream(cfg) << "plugin_paths: [" << VIGIL_PLUGIN_DIR << ", " << VIGIL_TEST_PLUGIN_DIR
+                     << "]\nrules_files: []\nplugins:\n  - name: test_jsonl\n"
+                     << "    config: {path: " << (dir_ / "events.jsonl").string()
+                     << ", rate: 1000, loops: 1000000}\n"
+                     << "outputs:\n  - name: file\n    config: {path: " << log.string() << "}\n";
+  VigilProcess vigil(dir_, {"run", "-c", cfg.string()});
+  ASSERT_TRUE(vigil.WaitForLog("vigil running")) << vigil.Err();
+  ASSERT_TRUE(fs::exists(log));
+  fs::rename(log, dir_ / "vigil-alerts.json.1");
+  vigil.Signal(SIGHUP);
+  ASSERT_TRUE(vigil.WaitForLog("SIGHUP received: reopening outputs")) << vigil.Err();
+  auto deadline = Clock::now() + std::chrono::seconds(30);
+  while (!fs::exists(log) && Clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_TRUE(fs::exists(log)) << vigil.Err();
+  vigil.Signal(SIGTERM);
+  EXPECT_EQ(vigil.Wait(), 0) << vigil.Err();
+}
+
 TEST_F(VigilCli, ValidateAcceptsAGoodConfig) {
   VigilProcess vigil(dir_, {"validate", "-c", WriteConfig("rate: 5").string()});
   EXPECT_EQ(vigil.Wait(), 0) << vigil.Err();
@@ -213,7 +237,7 @@ TEST_F(VigilCli, ValidateReportsUnknownTopLevelKeys) {
 
 TEST_F(VigilCli, ValidateReportsAMissingPluginWithItsPlace) {
   fs::path cfg = dir_ / "missing.yaml";
-  std::ofstream(cfg) << "plugin_paths: [" << VIGIL_PLUGIN_DIR << "]\nrules_files: []\n"
+  std::ofstream(cfg) << "plugin_paths: [" << VIGIL_TEST_PLUGIN_DIR << "]\nrules_files: []\n"
                      << "plugins:\n  - name: nosuchplugin\n";
   VigilProcess vigil(dir_, {"validate", "-c", cfg.string()});
   EXPECT_EQ(vigil.Wait(), 1);

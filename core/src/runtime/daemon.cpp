@@ -127,7 +127,7 @@ Status RunVigil(const config::Config& cfg, const RunOptions& options) {
   NoRulesProcessor engine;
   EventBusOptions bus_options;
   bus_options.queue_capacity = cfg.engine.queue_capacity;
-  bus_options.on_full = cfg.engine.on_full == config::OnFull::kDrop ? OnFull::kDrop : OnFull::kBlock;
+  bus_options.on_full = cfg.engine.on_full;
   bus_options.shutdown_timeout = cfg.engine.shutdown_timeout;
   EventBus bus(engine, bus_options);
   std::vector<std::unique_ptr<PluginSource>> sources;

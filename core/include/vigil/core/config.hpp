@@ -24,6 +24,7 @@
 #include <utility>
 #include <vector>
 
+#include "vigil/core/event_bus.hpp"  // OnFull
 #include "vigil/core/log.hpp"
 #include "vigil/core/priority.hpp"
 #include "vigil/core/status.hpp"
@@ -99,8 +100,6 @@ struct OutputSpec {
   uint32_t queue_capacity = 10000;  // Alerts.
   SourcePos pos;
 };
-
-enum class OnFull { kBlock, kDrop };
 
 struct EngineConfig {
   uint32_t queue_capacity = 65536;  // Events per source queue.
