@@ -503,10 +503,11 @@ TEST(SdkOutputTest, DeliversFalcoJsonAndReopens) {
   EXPECT_EQ(host.Deliver({alert, with_json}), VIGIL_DELIVERED) << host.LastError();
   ASSERT_EQ(plugin->delivered.size(), 2u);
   EXPECT_EQ(plugin->delivered[0],
-            R"({"time":"2023-11-14T22:13:20.000000000Z","rule":"Shell in container",)"
-            R"("priority":"Critical","source":"syscall","hostname":"testhost",)"
-            R"("output":"test output","output_fields":{"proc.name":"bash"},)"
-            R"("tags":["shell","mitre"]})");
+            R"({"hostname":"testhost",)"
+            R"("output":"2023-11-14T22:13:20.000000000Z: Critical test output",)"
+            R"("output_fields":{"proc.name":"bash"},"priority":"Critical",)"
+            R"("rule":"Shell in container","source":"syscall","tags":["mitre","shell"],)"
+            R"("time":"2023-11-14T22:13:20.000000000Z"})");
   EXPECT_EQ(plugin->delivered[1], R"({"custom":true})");
   EXPECT_TRUE(host.Reopen()) << host.LastError();
   EXPECT_EQ(plugin->reopened, 1);

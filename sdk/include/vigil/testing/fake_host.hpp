@@ -30,6 +30,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -160,8 +161,8 @@ struct Alert {
   std::string json;
 };
 
-// Falco's JSON for an alert: time (RFC 3339, ns), rule, priority, source, hostname, output,
-// output_fields, tags.
+// Falco's JSON for an alert, in Falco's key order: hostname, output, output_fields, priority, rule,
+// source, tags, time (RFC 3339, ns). output_fields values are strings here.
 inline std::string RenderFalcoJson(const Alert& alert) {
   static const char* const kPriorities[] = {"Emergency", "Alert",  "Critical",      "Error",
                                             "Warning",   "Notice", "Informational", "Debug"};
@@ -174,32 +175,37 @@ inline std::string RenderFalcoJson(const Alert& alert) {
   snprintf(time_text, sizeof time_text, "%s.%09lluZ", date,
            static_cast<unsigned long long>(alert.time_ns % 1000000000ull));
 
+  // Falco's shape: keys in sorted order (nlohmann::json), "output" prefixed with the time and
+  // priority (here the ISO time, as with time_format_iso_8601), tags sorted without duplicates.
+  const char* priority = kPriorities[static_cast<unsigned>(alert.priority) & 7u];
+  std::string output = std::string(time_text) + ": " + priority + " " + alert.output;
+  std::set<std::string> tags(alert.tags.begin(), alert.tags.end());
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
   w.StartObject();
-  w.Key("time");
-  w.String(time_text);
-  w.Key("rule");
-  w.String(alert.rule.c_str());
-  w.Key("priority");
-  w.String(kPriorities[static_cast<unsigned>(alert.priority) & 7u]);
-  w.Key("source");
-  w.String(alert.source.c_str());
   w.Key("hostname");
   w.String(alert.hostname.c_str());
   w.Key("output");
-  w.String(alert.output.c_str());
+  w.String(output.c_str());
   w.Key("output_fields");
   w.StartObject();
-  for (const auto& [key, value] : alert.output_fields) {
+  for (const auto& [key, value] : alert.output_fields) {  // a std::map: sorted
     w.Key(key.c_str());
     w.String(value.c_str());
   }
   w.EndObject();
+  w.Key("priority");
+  w.String(priority);
+  w.Key("rule");
+  w.String(alert.rule.c_str());
+  w.Key("source");
+  w.String(alert.source.c_str());
   w.Key("tags");
   w.StartArray();
-  for (const auto& tag : alert.tags) w.String(tag.c_str());
+  for (const auto& tag : tags) w.String(tag.c_str());
   w.EndArray();
+  w.Key("time");
+  w.String(time_text);
   w.EndObject();
   return buffer.GetString();
 }
