@@ -179,6 +179,19 @@ TEST(PluginTable, BadFieldJson) {
             prefix + "fields[1] (d.x): declared twice");
 }
 
+// Found by fuzzing: each once overflowed the stack (std::regex per character, recursive parse).
+TEST(PluginTable, HostileFieldJsonIsRefusedWithoutRecursion) {
+  const std::string prefix = "plugin 'demo' (built-in): bad fields JSON: ";
+  std::string long_name =
+      R"([{"name": "a.)" + std::string(100000, 'b') + R"(", "type": "string", "desc": "d"}])";
+  EXPECT_EQ(FieldsError(long_name.c_str()), "");
+  std::string bad_long_name =
+      R"([{"name": "a.)" + std::string(100000, '-') + R"(", "type": "string", "desc": "d"}])";
+  EXPECT_THAT(FieldsError(bad_long_name.c_str()), HasSubstr("name must look like 'class.field'"));
+  EXPECT_EQ(FieldsError(std::string(100000, '[').c_str()),
+            prefix + "offset 100000: Invalid value.");
+}
+
 TEST(PluginTable, GoodFieldsAreParsed) {
   vigil_plugin_api t = GoodTable();
   t.capabilities |= VIGIL_CAP_EXTRACT;

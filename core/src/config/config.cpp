@@ -1,6 +1,7 @@
 // Loading vigil.yaml: read, apply -o overrides, then read the tree into a Config, collecting every
 // problem on the way so one run shows them all.
 #include "vigil/core/config.hpp"
+#include "vigil/core/syntax.hpp"
 
 #include <fmt/format.h>
 
@@ -13,7 +14,6 @@
 #include <limits>
 #include <map>
 #include <optional>
-#include <regex>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -231,8 +231,7 @@ void ConfigReader::ReadLibrary(const Members& members, std::string_view default_
   }
   if (auto it = members.find("sha256"); it != members.end()) {
     if (std::optional<std::string> sum = ReadString(it->second)) {
-      static const std::regex kHex("[0-9a-fA-F]{64}");
-      if (!std::regex_match(*sum, kHex)) {
+      if (!syntax::IsHexDigits(*sum, 64)) {
         Error(it->second.pos, it->second.path,
               fmt::format("expected 64 hexadecimal digits, got '{}'", *sum));
       } else {
@@ -242,10 +241,6 @@ void ConfigReader::ReadLibrary(const Members& members, std::string_view default_
   }
 }
 
-const std::regex& PluginNameRe() {
-  static const std::regex re("[a-z0-9_]+");
-  return re;
-}
 
 void ConfigReader::ReadPlugins(const Member& m, Config& cfg) {
   if (m.value.IsNull()) return;
@@ -270,7 +265,7 @@ void ConfigReader::ReadPlugins(const Member& m, Config& cfg) {
     }
     std::optional<std::string> name = ReadString(name_it->second);
     if (!name) continue;
-    if (!std::regex_match(*name, PluginNameRe())) {
+    if (!syntax::IsPluginName(*name)) {
       Error(name_it->second.pos, name_it->second.path,
             fmt::format("invalid plugin name '{}' (use lower-case letters, digits and _)", *name));
       continue;
@@ -297,7 +292,6 @@ void ConfigReader::ReadOutputs(const Member& m, Config& cfg) {
           fmt::format("expected a list of outputs, got {}", internal::DescribeYaml(m.value)));
     return;
   }
-  static const std::regex kInstanceName("[A-Za-z0-9_.-]+");
   const std::vector<std::string_view> priorities(kPriorityChoices.begin(), kPriorityChoices.end());
   std::map<std::string, SourcePos, std::less<>> names;
   for (size_t i = 0; i < m.value.size(); ++i) {
@@ -316,7 +310,7 @@ void ConfigReader::ReadOutputs(const Member& m, Config& cfg) {
     }
     std::optional<std::string> name = ReadString(name_it->second);
     if (!name) continue;
-    if (!std::regex_match(*name, kInstanceName)) {
+    if (!syntax::IsInstanceName(*name)) {
       Error(name_it->second.pos, name_it->second.path,
             fmt::format("invalid output name '{}' (use letters, digits, _, - and .)", *name));
       continue;
@@ -331,7 +325,7 @@ void ConfigReader::ReadOutputs(const Member& m, Config& cfg) {
     if (auto it = members.find("plugin"); it != members.end()) {
       spec.plugin = ReadString(it->second).value_or(spec.name);
     }
-    if (!std::regex_match(spec.plugin, PluginNameRe())) {
+    if (!syntax::IsPluginName(spec.plugin)) {
       auto it = members.find("plugin");
       const Member& where = it != members.end() ? it->second : name_it->second;
       Error(where.pos, JoinKey(path, "plugin"),

@@ -129,3 +129,17 @@ TEST(Overrides, ApplyOverrideDirectly) {
 
 }  // namespace
 }  // namespace vigil::config
+
+namespace vigil::config {
+namespace {
+
+TEST(Overrides, ARecursiveAliasInAValueEnds) {
+  // Found by fuzzing: `&x [*x]` is a sequence that contains itself.
+  StatusOr<Config> cfg = LoadConfigFromString("log: {level: info}\n", "vigil.yaml",
+                                              {"hostname=&x [*x]"});
+  ASSERT_FALSE(cfg.ok());
+  EXPECT_THAT(cfg.status().message(), testing::HasSubstr("command line: -o hostname"));
+}
+
+}  // namespace
+}  // namespace vigil::config

@@ -5,14 +5,17 @@
 #include <fmt/format.h>
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
+#include <rapidjson/pointer.h>
 #include <rapidjson/schema.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
 #include <charconv>
+#include <cstring>
 #include <cmath>
 #include <map>
 #include <optional>
+#include <regex>
 #include <set>
 #include <string>
 #include <string_view>
@@ -30,6 +33,13 @@ using internal::JoinIndex;
 using internal::JoinKey;
 
 constexpr int kMaxDepth = 64;
+// Values one config block may hold: YAML aliases can make a small text expand exponentially
+// (`&a [*b, *b]` nested), and a block is hand-written configuration, never this large.
+constexpr size_t kMaxValues = 100000;
+// A schema is the plugin's, but still input: RapidJSON 1.1 recurses while compiling it and
+// asserts on some malformed keywords, so its shape is checked first (CheckSchemaShape).
+constexpr int kMaxSchemaDepth = 32;
+constexpr size_t kMaxPatternLength = 1000;
 // Enough rounds for any hand-written config; a pathological one just reports the first ones.
 constexpr int kMaxRounds = 200;
 
@@ -123,6 +133,77 @@ void CloseObjectSchemas(rj::Value& s, rj::Document::AllocatorType& a, int depth)
   }
 }
 
+// RapidJSON reads the pattern up to its first NUL; std::regex (ECMAScript, a superset of the
+// syntax RapidJSON accepts) rejects the malformed ones that crash RapidJSON's parser.
+bool IsValidPattern(const rj::Value& v) {
+  if (!v.IsString() || v.GetStringLength() > kMaxPatternLength) return false;
+  if (std::strlen(v.GetString()) != v.GetStringLength()) return false;
+  try {
+    std::regex(v.GetString(), v.GetStringLength(), std::regex::ECMAScript);
+    return true;
+  } catch (const std::regex_error&) {
+    return false;
+  }
+}
+
+// Checks what RapidJSON 1.1's schema compiler takes on trust. It compiles every object in the
+// schema document as a schema (not only those under schema keywords), recursing as it goes, and
+// asserts (or reads out of bounds) on a `patternProperties` that is not an object and on some
+// malformed patterns. So: nesting is bounded, and in every object `patternProperties` must be an
+// object whose keys are regular expressions, in a schema of "type": "object", a string `pattern` must be one, and a `$ref` must
+// resolve inside the schema. Returns "" when
+// usable, else why, with the JSON pointer of the problem.
+std::string CheckSchemaShape(const rj::Value& root, const rj::Value& v, const std::string& at,
+                             int depth) {
+  if (depth > kMaxSchemaDepth) return (at.empty() ? "/" : at) + ": nested more than 32 levels";
+  if (v.IsArray()) {
+    for (rj::SizeType i = 0; i < v.Size(); ++i) {
+      std::string why = CheckSchemaShape(root, v[i], fmt::format("{}/{}", at, i), depth + 1);
+      if (!why.empty()) return why;
+    }
+    return "";
+  }
+  if (!v.IsObject()) return "";
+  if (const rj::Value* pp = Find(&v, "patternProperties")) {
+    if (!pp->IsObject()) return at + "/patternProperties: must be an object";
+    // RapidJSON 1.1 loses its validation stack on a matching key of an untyped object schema
+    // with patternProperties and additionalProperties: false.
+    const rj::Value* type = Find(&v, "type");
+    if (type == nullptr || !type->IsString() || std::string_view(type->GetString()) != "object") {
+      return at + "/patternProperties: needs \"type\": \"object\" beside it";
+    }
+    for (const auto& m : pp->GetObject()) {
+      if (!IsValidPattern(m.name)) {
+        return fmt::format("{}/patternProperties/{}: not a valid regular expression", at,
+                           m.name.GetString());
+      }
+    }
+  }
+  if (const rj::Value* ref = Find(&v, "$ref"); ref != nullptr && ref->IsString()) {
+    // Only references inside the schema itself, and only to something that is there: RapidJSON
+    // fails an assertion while validating against a reference it could not resolve.
+    const std::string_view target(ref->GetString(), ref->GetStringLength());
+    const rj::Value* found = nullptr;
+    if (!target.empty() && target[0] == '#') {
+      const rj::Pointer pointer(target.data() + 1, target.size() - 1);
+      if (pointer.IsValid()) found = pointer.Get(root);
+    }
+    if (found == nullptr || !found->IsObject()) {
+      return at + "/$ref: must point to a schema inside this schema (\"#/...\")";
+    }
+  }
+  if (const rj::Value* p = Find(&v, "pattern"); p != nullptr && p->IsString() &&
+                                                 !IsValidPattern(*p)) {
+    return at + "/pattern: not a valid regular expression";
+  }
+  for (const auto& m : v.GetObject()) {
+    std::string why =
+        CheckSchemaShape(root, m.value, at + "/" + m.name.GetString(), depth + 1);
+    if (!why.empty()) return why;
+  }
+  return "";
+}
+
 struct Failure {
   std::string keyword;
   std::vector<std::string> schema_tokens;
@@ -201,10 +282,17 @@ class PluginConfigCheck {
   internal::ErrorList errors_;
   std::map<std::string, std::set<size_t>> removed_items_;  // original array ptr -> indices
   std::set<std::string> removed_members_;                  // original member ptrs
+  size_t values_ = 0;  // ToJson calls so far, against kMaxValues
 };
 
 bool PluginConfigCheck::ToJson(const YAML::Node& n, rj::Value& out, rj::Document::AllocatorType& a,
                                const std::string& path, const SourcePos& pos, int depth) {
+  if (++values_ > kMaxValues) {
+    if (values_ == kMaxValues + 1) {
+      Report(pos, path, fmt::format("more than {} values (a recursive YAML alias?)", kMaxValues));
+    }
+    return false;
+  }
   if (depth > kMaxDepth) {
     Report(pos, path, "nested too deeply");
     return false;
@@ -458,7 +546,7 @@ StatusOr<std::string> PluginConfigCheck::Run(const YAML::Node& node, std::string
   }
 
   rj::Document schema;
-  schema.Parse(schema_json.data(), schema_json.size());
+  schema.Parse<rj::kParseIterativeFlag>(schema_json.data(), schema_json.size());
   if (schema.HasParseError()) {
     return Status::Error(fmt::format(
         "plugin {}: its config schema is not valid JSON (a bug in the plugin): {} at offset {}",
@@ -467,6 +555,10 @@ StatusOr<std::string> PluginConfigCheck::Run(const YAML::Node& node, std::string
   if (!schema.IsObject()) {
     return Status::Error(fmt::format(
         "plugin {}: its config schema is not a JSON object (a bug in the plugin)", plugin_));
+  }
+  if (std::string why = CheckSchemaShape(schema, schema, "", 0); !why.empty()) {
+    return Status::Error(fmt::format(
+        "plugin {}: its config schema is not usable (a bug in the plugin): {}", plugin_, why));
   }
   CloseObjectSchemas(schema, schema.GetAllocator(), 0);
 

@@ -1,6 +1,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
 #include <string>
 
 #include "vigil/core/config.hpp"
@@ -255,6 +257,52 @@ TEST(PluginConfig, NestedSchemasInCombinatorsAreClosed) {
   ASSERT_TRUE(json.ok()) << json.status().message();
   EXPECT_THAT(CheckError("auth: {token: t, user: u}\n", schema),
               StartsWith("vigil.yaml:4:13: plugin demo: key auth: must match exactly one"));
+}
+
+}  // namespace
+}  // namespace vigil::config
+
+namespace vigil::config {
+namespace {
+
+// Inputs found by fuzzing (tests/fuzz): each once crashed, overflowed the stack or never returned.
+
+TEST(PluginConfigHostile, SchemaShapesRapidJsonTakesOnTrust) {
+  EXPECT_THAT(CheckError("{}", R"({"": {"": {"patternProperties": 5}}})"),
+              testing::HasSubstr("its config schema is not usable (a bug in the plugin): "
+                                 "///patternProperties: must be an object"));
+  EXPECT_THAT(CheckError("{}", R"({"properties": {"a": {"pattern": "("}}})"),
+              testing::HasSubstr("/properties/a/pattern: not a valid regular expression"));
+  EXPECT_THAT(CheckError("f: {xa: true}", R"({"properties": {"f": {"additionalProperties": false,
+                                             "patternProperties": {"^x": {}}}}})"),
+              testing::HasSubstr("/properties/f/patternProperties: needs \"type\": \"object\""));
+  EXPECT_THAT(CheckError("{}", R"({"type": "object", "patternProperties": {"[": {}}})"),
+              testing::HasSubstr("/patternProperties/[: not a valid regular expression"));
+  std::string deep;
+  for (int i = 0; i < 20000; ++i) deep += R"({"properties":{"a":)";
+  deep += "{}";
+  for (int i = 0; i < 20000; ++i) deep += "}}";
+  EXPECT_THAT(CheckError("{}", deep), testing::HasSubstr("nested more than 32 levels"));
+}
+
+TEST(PluginConfigHostile, AliasesCannotExpandWithoutBound) {
+  // Nine levels of ten aliases each: 10^9 values from a few hundred bytes.
+  std::string bomb = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
+  for (int i = 1; i < 9; ++i) {
+    bomb += fmt::format("a{}: &a{} [", i, i);
+    for (int j = 0; j < 10; ++j) bomb += fmt::format("{}*a{}", j ? ", " : "", i - 1);
+    bomb += "]\n";
+  }
+  EXPECT_THAT(CheckError(bomb, R"({"type": "object"})"),
+              testing::HasSubstr("more than 100000 values (a recursive YAML alias?)"));
+  EXPECT_THAT(CheckError("x: &x [*x, *x]", R"({"type": "object"})"),
+              testing::HasSubstr("vigil.yaml:4:"));
+}
+
+TEST(PluginConfigHostile, HugeNumbersAreReportedNotCrashedOn) {
+  // A 100000-digit plain scalar: matched without regex recursion, and refused as a number.
+  EXPECT_THAT(CheckError("n: " + std::string(100000, '1'), R"({"type": "object"})"),
+              testing::HasSubstr("cannot be represented in JSON (quote it for a string)"));
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "yaml_support.hpp"
 
+#include "vigil/core/syntax.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -8,7 +10,6 @@
 #include <cmath>
 #include <cstdlib>
 #include <limits>
-#include <regex>
 #include <tuple>
 
 namespace vigil::config {
@@ -30,9 +31,11 @@ SourcePos SourceMap::PosOf(const YAML::Node& node, const SourcePos& fallback) co
 }
 
 void SourceMap::AddOverride(const YAML::Node& root, const std::string& label) {
-  // Iterative walk: a value from the command line can be nested arbitrarily deep.
+  // Iterative walk: a value from the command line can be nested arbitrarily deep, and an alias can
+  // make it a cycle (`&x [*x]`), so the walk also stops after a bounded number of nodes.
+  constexpr size_t kMaxOverrideNodes = 10000;
   std::vector<YAML::Node> todo{root};
-  while (!todo.empty()) {
+  for (size_t visited = 0; !todo.empty() && visited < kMaxOverrideNodes; ++visited) {
     YAML::Node n = todo.back();
     todo.pop_back();
     override_nodes_.emplace_back(n, label);
@@ -78,15 +81,6 @@ Status ErrorList::ToStatus() const {
 
 namespace {
 
-const std::regex& IntRe() {
-  static const std::regex re("[-+]?[0-9]+");
-  return re;
-}
-const std::regex& FloatRe() {
-  static const std::regex re(R"([-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?)");
-  return re;
-}
-
 bool ParseInteger(const std::string& digits, int base, bool negative, Scalar& out) {
   errno = 0;
   char* end = nullptr;
@@ -128,7 +122,7 @@ Scalar ResolveScalar(const YAML::Node& node) {
     out.b = false;
   } else if (t == "null" || t == "Null" || t == "NULL" || t == "~" || t.empty()) {
     out.kind = Scalar::Kind::kNull;
-  } else if (std::regex_match(t, IntRe())) {
+  } else if (syntax::IsYamlInt(t)) {
     const bool negative = t[0] == '-';
     const size_t skip = (t[0] == '-' || t[0] == '+') ? 1 : 0;
     if (!ParseInteger(t.substr(skip), 10, negative, out)) {
@@ -144,7 +138,7 @@ Scalar ResolveScalar(const YAML::Node& node) {
     if (ok_digits && !ParseInteger(digits, octal ? 8 : 16, false, out)) {
       out.kind = Scalar::Kind::kString;
     }
-  } else if (std::regex_match(t, FloatRe())) {
+  } else if (syntax::IsYamlFloat(t)) {
     out.kind = Scalar::Kind::kDouble;
     out.d = std::strtod(t.c_str(), nullptr);
   } else {

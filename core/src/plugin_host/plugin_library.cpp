@@ -5,10 +5,10 @@
 
 #include <cstddef>
 #include <cstring>
-#include <regex>
 #include <set>
 
 #include "vigil/core/plugin_host.hpp"
+#include "vigil/core/syntax.hpp"
 
 namespace vigil {
 namespace {
@@ -83,13 +83,11 @@ Status CheckRequired(const vigil_plugin_api& a, const std::string& who) {
   for (const auto& [member, present] : required) {
     if (!present) return Status::Error(fmt::format("{}: missing required '{}'", who, member));
   }
-  static const std::regex kName("[a-z0-9_]+");
-  static const std::regex kSemver(R"(\d+\.\d+\.\d+([-+][0-9A-Za-z.+-]*)?)");
-  if (!std::regex_match(a.name, kName)) {
+  if (!syntax::IsPluginName(a.name)) {
     return Status::Error(
         fmt::format("{}: name '{}' is not made of [a-z0-9_] only", who, a.name));
   }
-  if (!std::regex_match(a.version, kSemver)) {
+  if (!syntax::IsSemver(a.version)) {
     return Status::Error(
         fmt::format("{}: version '{}' is not a semantic version (MAJOR.MINOR.PATCH)", who,
                     a.version));
@@ -116,8 +114,7 @@ Status CheckCapabilities(const vigil_plugin_api& a, const std::string& who) {
       }
     }
   }
-  if ((a.capabilities & VIGIL_CAP_SOURCE) && !std::regex_match(a.event_source,
-                                                                std::regex("[a-z0-9_]+"))) {
+  if ((a.capabilities & VIGIL_CAP_SOURCE) && !syntax::IsPluginName(a.event_source)) {
     return Status::Error(fmt::format("{}: event_source '{}' is not made of [a-z0-9_] only", who,
                                      a.event_source));
   }
@@ -129,13 +126,12 @@ StatusOr<std::vector<PluginField>> ParseFields(const char* json, const std::stri
     return Status::Error(fmt::format("{}: bad fields JSON: {}", who, what));
   };
   rapidjson::Document doc;
-  doc.Parse(json);
+  doc.Parse<rapidjson::kParseIterativeFlag>(json);  // no recursion on deep input
   if (doc.HasParseError()) {
     return bad(fmt::format("offset {}: {}", doc.GetErrorOffset(),
                            rapidjson::GetParseError_En(doc.GetParseError())));
   }
   if (!doc.IsArray()) return bad("not an array");
-  static const std::regex kFieldName(R"([A-Za-z0-9_]+(\.[A-Za-z0-9_]+)+)");
   std::vector<PluginField> fields;
   std::set<std::string> seen;
   for (rapidjson::SizeType i = 0; i < doc.Size(); ++i) {
@@ -147,7 +143,7 @@ StatusOr<std::vector<PluginField>> ParseFields(const char* json, const std::stri
     if (name == f.MemberEnd() || !name->value.IsString()) return bad(at + ": no string 'name'");
     field.name = name->value.GetString();
     at += " (" + field.name + ")";
-    if (!std::regex_match(field.name, kFieldName)) {
+    if (!syntax::IsFieldName(field.name)) {
       return bad(at + ": name must look like 'class.field'");
     }
     if (!seen.insert(field.name).second) return bad(at + ": declared twice");
