@@ -10,6 +10,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 #include <cmath>
@@ -150,8 +151,9 @@ bool IsValidPattern(const rj::Value& v) {
 // schema document as a schema (not only those under schema keywords), recursing as it goes, and
 // asserts (or reads out of bounds) on a `patternProperties` that is not an object and on some
 // malformed patterns. So: nesting is bounded, and in every object `patternProperties` must be an
-// object whose keys are regular expressions, in a schema of "type": "object", a string `pattern` must be one, and a `$ref` must
-// resolve inside the schema. Returns "" when
+// object whose keys are regular expressions, in a schema of "type": "object", a string `pattern`
+// must be one, a `$ref` must resolve inside the schema, and every keyword that holds schemas must
+// hold objects. Returns "" when
 // usable, else why, with the JSON pointer of the problem.
 std::string CheckSchemaShape(const rj::Value& root, const rj::Value& v, const std::string& at,
                              int depth) {
@@ -177,6 +179,38 @@ std::string CheckSchemaShape(const rj::Value& root, const rj::Value& v, const st
         return fmt::format("{}/patternProperties/{}: not a valid regular expression", at,
                            m.name.GetString());
       }
+    }
+  }
+  // Where RapidJSON expects a schema (an object) it leaves a null or uninitialised pointer for
+  // anything else and still validates through it. Draft 4 has no boolean schemas.
+  auto all_objects = [](const rj::Value& list) {
+    return std::all_of(list.Begin(), list.End(), [](const rj::Value& e) { return e.IsObject(); });
+  };
+  auto members_objects = [](const rj::Value& map, bool or_array) {
+    return std::all_of(map.MemberBegin(), map.MemberEnd(), [or_array](const auto& m) {
+      return m.value.IsObject() || (or_array && m.value.IsArray());
+    });
+  };
+  if (const rj::Value* n = Find(&v, "not"); n != nullptr && !n->IsObject()) {
+    return at + "/not: must be a schema (an object)";
+  }
+  for (const char* keyword : {"allOf", "anyOf", "oneOf", "items"}) {
+    const rj::Value* list = Find(&v, keyword);
+    if (list != nullptr && list->IsArray() && !all_objects(*list)) {
+      return at + "/" + keyword + ": every entry must be a schema (an object)";
+    }
+  }
+  for (const char* keyword : {"properties", "patternProperties", "dependencies"}) {
+    const rj::Value* map = Find(&v, keyword);
+    if (map != nullptr && map->IsObject() &&
+        !members_objects(*map, std::string_view(keyword) == "dependencies")) {
+      return at + "/" + keyword + ": every value must be a schema (an object)";
+    }
+  }
+  for (const char* keyword : {"additionalProperties", "additionalItems"}) {
+    const rj::Value* extra = Find(&v, keyword);
+    if (extra != nullptr && !extra->IsObject() && !extra->IsBool()) {
+      return at + "/" + keyword + ": must be true, false or a schema (an object)";
     }
   }
   if (const rj::Value* ref = Find(&v, "$ref"); ref != nullptr && ref->IsString()) {

@@ -278,6 +278,12 @@ TEST(PluginConfigHostile, SchemaShapesRapidJsonTakesOnTrust) {
               testing::HasSubstr("/properties/f/patternProperties: needs \"type\": \"object\""));
   EXPECT_THAT(CheckError("{}", R"({"type": "object", "patternProperties": {"[": {}}})"),
               testing::HasSubstr("/patternProperties/[: not a valid regular expression"));
+  EXPECT_THAT(CheckError("d: 1", R"({"properties": {"d": {"not": false}}})"),
+              testing::HasSubstr("/properties/d/not: must be a schema (an object)"));
+  EXPECT_THAT(CheckError("d: 1", R"({"properties": {"d": {"anyOf": [{}, 3]}}})"),
+              testing::HasSubstr("/properties/d/anyOf: every entry must be a schema"));
+  EXPECT_THAT(CheckError("d: 1", R"({"properties": {"d": 1}})"),
+              testing::HasSubstr("/properties: every value must be a schema"));
   std::string deep;
   for (int i = 0; i < 20000; ++i) deep += R"({"properties":{"a":)";
   deep += "{}";
