@@ -580,7 +580,10 @@ StatusOr<std::string> PluginConfigCheck::Run(const YAML::Node& node, std::string
   }
 
   rj::Document schema;
-  schema.Parse<rj::kParseIterativeFlag>(schema_json.data(), schema_json.size());
+  // Iterative: no recursion on deep input. Valid UTF-8 only: RapidJSON's regex engine fails an
+  // assertion on a pattern that is not.
+  schema.Parse<rj::kParseIterativeFlag | rj::kParseValidateEncodingFlag>(schema_json.data(),
+                                                                         schema_json.size());
   if (schema.HasParseError()) {
     return Status::Error(fmt::format(
         "plugin {}: its config schema is not valid JSON (a bug in the plugin): {} at offset {}",

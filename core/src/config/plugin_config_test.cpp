@@ -278,6 +278,8 @@ TEST(PluginConfigHostile, SchemaShapesRapidJsonTakesOnTrust) {
               testing::HasSubstr("/properties/f/patternProperties: needs \"type\": \"object\""));
   EXPECT_THAT(CheckError("{}", R"({"type": "object", "patternProperties": {"[": {}}})"),
               testing::HasSubstr("/patternProperties/[: not a valid regular expression"));
+  EXPECT_THAT(CheckError("{}", "{\"type\": \"object\", \"patternProperties\": {\"(\xff)\": {}}}"),
+              testing::HasSubstr("not valid JSON (a bug in the plugin): Invalid encoding in string"));
   EXPECT_THAT(CheckError("d: 1", R"({"properties": {"d": {"not": false}}})"),
               testing::HasSubstr("/properties/d/not: must be a schema (an object)"));
   EXPECT_THAT(CheckError("d: 1", R"({"properties": {"d": {"anyOf": [{}, 3]}}})"),
