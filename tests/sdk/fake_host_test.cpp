@@ -19,6 +19,33 @@ class Output {
   vigil_delivery Deliver(const vigil_alert*, uint32_t) { return VIGIL_DELIVERED; }
 };
 
+// An output with a config schema; `nested` is an object schema without additionalProperties.
+class Configured {
+ public:
+  static constexpr const char* kName = "configured";
+  static constexpr const char* kVersion = "0.1.0";
+  static const char* Schema() {
+    return R"({
+  "type": "object",
+  "properties": {
+    "path": {"type": "string"},
+    "nested": {"type": "object", "properties": {"n": {"type": "integer"}}}
+  },
+  "required": ["path"]
+})";
+  }
+  explicit Configured(const vigil::sdk::InitContext&) {}
+  vigil_delivery Deliver(const vigil_alert*, uint32_t) { return VIGIL_DELIVERED; }
+};
+
+// The error of Init(config) on a fresh host of `table`.
+std::string InitError(const vigil_plugin_api* table, const std::string& config) {
+  FakeHost host(table);
+  EXPECT_FALSE(host.Init(config)) << config;
+  EXPECT_FALSE(host.initialized());
+  return host.LastError();
+}
+
 // A writable copy of a good table, to break one thing at a time.
 vigil_plugin_api GoodTable() { return *vigil::sdk::PluginTable<Output>(); }
 
@@ -100,6 +127,49 @@ TEST(FakeHostTest, CallsOutsideTheCapabilitiesFailCleanly) {
   EXPECT_FALSE(host.ParseEventTypes());
   EXPECT_THAT(host.LastError(), HasSubstr("no parse capability"));
   EXPECT_TRUE(host.Reopen());  // optional and absent: nothing to do
+}
+
+TEST(FakeHostConfigTest, AcceptsAConfigThatMatchesTheSchema) {
+  FakeHost host(vigil::sdk::PluginTable<Configured>());
+  EXPECT_TRUE(host.Init(R"({"path": "/x", "nested": {"n": 1}})")) << host.LastError();
+}
+
+TEST(FakeHostConfigTest, ClosesObjectSchemasLikeTheCore) {
+  const vigil_plugin_api* table = vigil::sdk::PluginTable<Configured>();
+  EXPECT_EQ(InitError(table, R"({"path": "/x", "colour": "red"})"),
+            "config: /colour: fails 'additionalProperties'");
+  EXPECT_EQ(InitError(table, R"({"path": "/x", "nested": {"m": 1}})"),
+            "config: /nested/m: fails 'additionalProperties'");
+}
+
+TEST(FakeHostConfigTest, RejectsAWrongType) {
+  EXPECT_EQ(InitError(vigil::sdk::PluginTable<Configured>(), R"({"path": 3})"),
+            "config: /path: fails 'type'");
+}
+
+TEST(FakeHostConfigTest, RejectsAMissingRequiredKey) {
+  EXPECT_EQ(InitError(vigil::sdk::PluginTable<Configured>(), R"({"nested": {}})"),
+            "config: /: fails 'required'");
+}
+
+TEST(FakeHostConfigTest, RejectsAConfigThatIsNotJson) {
+  EXPECT_EQ(InitError(vigil::sdk::PluginTable<Configured>(), R"({"path": )"),
+            "config: not valid JSON");
+}
+
+TEST(FakeHostConfigTest, APluginWithoutSchemaTakesNoConfig) {
+  const vigil_plugin_api* table = vigil::sdk::PluginTable<Output>();
+  ASSERT_EQ(table->get_init_schema, nullptr);
+  EXPECT_EQ(InitError(table, R"({"a": 1})"), "config: the plugin takes no config");
+  EXPECT_EQ(InitError(table, "[]"), "config: the plugin takes no config");
+  FakeHost empty(table);
+  EXPECT_TRUE(empty.Init("{}")) << empty.LastError();
+}
+
+TEST(FakeHostConfigTest, RejectsASchemaThatIsNotJson) {
+  vigil_plugin_api table = GoodTable();
+  table.get_init_schema = [] { return "{\"type\": "; };
+  EXPECT_THAT(InitError(&table, "{}"), HasSubstr("config schema is not a JSON object"));
 }
 
 }  // namespace

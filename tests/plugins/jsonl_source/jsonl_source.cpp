@@ -28,8 +28,6 @@
 
 namespace {
 
-constexpr uint32_t kMaxBatchSize = 65536;
-
 struct JsonlConfig {
   std::string path;
   double rate = 0;  // events per second, 0: as fast as possible
@@ -37,32 +35,15 @@ struct JsonlConfig {
   uint64_t loops = 1;
 };
 
-// The host validates the config against the schema; these checks repeat it so that a plugin
-// driven without the host (the fake host does not validate) still fails clearly.
+// The host has validated the config against the schema.
 JsonlConfig ParseConfig(std::string_view json) {
   rapidjson::Document doc;
   doc.Parse(json.data(), json.size());
-  if (doc.HasParseError() || !doc.IsObject()) throw std::invalid_argument("config: not an object");
   JsonlConfig config;
-  for (const auto& member : doc.GetObject()) {
-    std::string_view key = member.name.GetString();
-    const auto& value = member.value;
-    if (key == "path" && value.IsString()) {
-      config.path = value.GetString();
-    } else if (key == "rate" && value.IsNumber() && value.GetDouble() >= 0) {
-      config.rate = value.GetDouble();
-    } else if (key == "batch_size" && value.IsUint() && value.GetUint() >= 1 &&
-               value.GetUint() <= kMaxBatchSize) {
-      config.batch_size = value.GetUint();
-    } else if (key == "loops" && value.IsUint64() && value.GetUint64() >= 1) {
-      config.loops = value.GetUint64();
-    } else if (key == "path" || key == "rate" || key == "batch_size" || key == "loops") {
-      throw std::invalid_argument("config: " + std::string(key) + ": invalid value");
-    } else {
-      throw std::invalid_argument("config: unknown key " + std::string(key));
-    }
-  }
-  if (config.path.empty()) throw std::invalid_argument("config: path is required");
+  config.path = doc["path"].GetString();
+  if (doc.HasMember("rate")) config.rate = doc["rate"].GetDouble();
+  if (doc.HasMember("batch_size")) config.batch_size = doc["batch_size"].GetUint();
+  if (doc.HasMember("loops")) config.loops = doc["loops"].GetUint64();
   return config;
 }
 

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <utility>
 
 #include "rapidjson/document.h"
 #include "vigil/sdk.hpp"
@@ -149,11 +150,17 @@ TEST_F(JsonlSourceTest, MissingFileFailsOpen) {
 }
 
 TEST_F(JsonlSourceTest, InvalidConfigFailsInit) {
-  for (const char* config : {R"({})", R"({"path": "x", "bogus": 1})",
-                             R"({"path": "x", "loops": 0})", R"({"path": 3})"}) {
+  const std::pair<const char*, const char*> cases[] = {
+      {R"({})", "config: /: fails 'required'"},
+      {R"({"path": "x", "bogus": 1})", "config: /bogus: fails 'additionalProperties'"},
+      {R"({"path": "x", "loops": 0})", "config: /loops: fails 'minimum'"},
+      {R"({"path": "x", "batch_size": 65537})", "config: /batch_size: fails 'maximum'"},
+      {R"({"path": 3})", "config: /path: fails 'type'"},
+  };
+  for (const auto& [config, message] : cases) {
     FakeHost host{std::string(kPluginPath)};
     EXPECT_FALSE(host.Init(config)) << config;
-    EXPECT_THAT(host.LastError(), HasSubstr("config:")) << config;
+    EXPECT_EQ(host.LastError(), message) << config;
   }
 }
 

@@ -6,6 +6,12 @@
 // required functions, capabilities), and calls it the way the core does. It never crashes on a
 // plugin failure: every call reports failure through its result and LastError().
 //
+// Init validates the config against the plugin's schema as the core does (an object schema with
+// `properties` and no `additionalProperties` is closed: unknown keys fail), so a bad config fails
+// Init with "config: <JSON pointer>: fails '<keyword>'" and the plugin is never called. Plugins
+// may therefore trust their config: parse it and read the keys, with no checks of their own
+// beyond what a JSON Schema cannot express.
+//
 // Usage:
 //   vigil::testing::FakeHost host(vigil::sdk::PluginTable<MyPlugin>());  // or ("/path/libx.so")
 //   ASSERT_TRUE(host.Init(R"({"count": 3})")) << host.LastError();
@@ -36,6 +42,7 @@
 #include <vector>
 
 #include "rapidjson/document.h"
+#include "rapidjson/schema.h"
 #include "rapidjson/stringbuffer.h"
 #include "rapidjson/writer.h"
 #include "vigil/event_record.h"
@@ -263,11 +270,11 @@ class FakeHost {
     return fields != nullptr ? fields : "";
   }
 
-  // Calls init with `config_json`. The host would validate the config against Schema() first;
-  // the fake host does not (test that separately if you need it).
+  // Validates `config_json` against Schema() as the core does, then calls init with it.
   bool Init(const std::string& config_json = "{}") {
     if (!RequireLoaded()) return false;
     if (state_ != nullptr) return Fail("Init called twice");
+    if (!ValidateConfig(config_json)) return false;
     vigil_init_input input{config_json.c_str(), &host_api_};
     vigil_rc rc = VIGIL_FAILURE;
     state_ = api_->init(&input, &rc);
@@ -522,6 +529,61 @@ class FakeHost {
   bool Fail(std::string message) {
     last_error_ = std::move(message);
     return false;
+  }
+
+  // As the core (core/src/config/plugin_config.cpp, CloseObjectSchemas): an object schema with
+  // `properties` and no `additionalProperties` takes no other keys.
+  static void CloseObjectSchemas(rapidjson::Value& s, rapidjson::Document::AllocatorType& a,
+                                 int depth) {
+    if (!s.IsObject() || depth > 64) return;
+    auto props = s.FindMember("properties");
+    if (props != s.MemberEnd() && props->value.IsObject() && !s.HasMember("additionalProperties")) {
+      s.AddMember("additionalProperties", false, a);
+    }
+    for (const char* keyword : {"properties", "patternProperties", "definitions", "dependencies"}) {
+      auto it = s.FindMember(keyword);
+      if (it == s.MemberEnd() || !it->value.IsObject()) continue;
+      for (auto& m : it->value.GetObject()) CloseObjectSchemas(m.value, a, depth + 1);
+    }
+    for (const char* keyword : {"items", "additionalItems", "additionalProperties", "not"}) {
+      auto it = s.FindMember(keyword);
+      if (it == s.MemberEnd()) continue;
+      if (it->value.IsObject()) CloseObjectSchemas(it->value, a, depth + 1);
+      if (it->value.IsArray()) {
+        for (auto& item : it->value.GetArray()) CloseObjectSchemas(item, a, depth + 1);
+      }
+    }
+    for (const char* keyword : {"allOf", "anyOf", "oneOf"}) {
+      auto it = s.FindMember(keyword);
+      if (it == s.MemberEnd() || !it->value.IsArray()) continue;
+      for (auto& item : it->value.GetArray()) CloseObjectSchemas(item, a, depth + 1);
+    }
+  }
+
+  bool ValidateConfig(const std::string& config_json) {
+    rapidjson::Document config;
+    config.Parse<rapidjson::kParseIterativeFlag>(config_json.c_str(), config_json.size());
+    if (config.HasParseError()) return Fail("config: not valid JSON");
+    std::string schema_json = Schema();
+    if (schema_json.empty()) {
+      if (config.IsObject() && config.MemberCount() == 0) return true;
+      return Fail("config: the plugin takes no config");
+    }
+    rapidjson::Document schema;
+    schema.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(
+        schema_json.c_str(), schema_json.size());
+    if (schema.HasParseError() || !schema.IsObject()) {
+      return Fail("the plugin's config schema is not a JSON object (a bug in the plugin)");
+    }
+    CloseObjectSchemas(schema, schema.GetAllocator(), 0);
+    rapidjson::SchemaDocument schema_doc(schema);
+    rapidjson::SchemaValidator validator(schema_doc);
+    if (config.Accept(validator)) return true;
+    rapidjson::StringBuffer where;
+    validator.GetInvalidDocumentPointer().Stringify(where);
+    std::string pointer = where.GetString();  // "" is the config itself: shown as "/"
+    return Fail("config: " + (pointer.empty() ? "/" : pointer) + ": fails '" +
+                validator.GetInvalidSchemaKeyword() + "'");
   }
 
   bool FailFromPlugin(const std::string& what, vigil_rc rc) {
