@@ -15,6 +15,8 @@
 #include <sstream>
 #include <thread>
 
+#include "lsan_options.hpp"
+
 namespace {
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
@@ -39,10 +41,8 @@ class VigilProcess {
       int e = ::open(err_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
       ::dup2(o, 1);
       ::dup2(e, 2);
-      // GCC 12's LeakSanitizer can crash at exit while scanning the dynamic TLS that plugins
-      // loaded with dlopen give to vigil's threads (its tracer misreads glibc 2.36's DTLS). Leaks
-      // stay checked in every in-process test; only the spawned binary runs without them.
-      ::setenv("ASAN_OPTIONS", "detect_leaks=0", 1);
+      // The test binaries' LeakSanitizer options (tests/support/lsan_default_options.cpp).
+      ::setenv("LSAN_OPTIONS", vigil::testing::kLsanOptions, 1);
       std::vector<char*> argv;
       for (auto& a : args) argv.push_back(a.data());
       argv.push_back(nullptr);
