@@ -113,8 +113,11 @@ Status RunVigil(const config::Config& cfg, const RunOptions& options) {
   if (!running.ok()) return running.status();
 
   const std::string hostname = HostName(cfg);
-  OutputRouter router;
+  // Adapters before the router and sources before the bus, so on every way out the router and
+  // the bus (whose destructors stop their threads) go first.
   std::vector<std::unique_ptr<PluginOutput>> outputs;
+  std::vector<std::unique_ptr<PluginSource>> sources;
+  OutputRouter router;
   for (size_t i = 0; i < running->outputs.size(); ++i) {
     const config::OutputSpec& spec = cfg.outputs[i];
     outputs.push_back(std::make_unique<PluginOutput>(*running->outputs[i]));
@@ -130,7 +133,6 @@ Status RunVigil(const config::Config& cfg, const RunOptions& options) {
   bus_options.on_full = cfg.engine.on_full;
   bus_options.shutdown_timeout = cfg.engine.shutdown_timeout;
   EventBus bus(engine, bus_options);
-  std::vector<std::unique_ptr<PluginSource>> sources;
   for (size_t i = 0; i < running->plugins.size(); ++i) {
     PluginInstance& inst = *running->plugins[i];
     if (!inst.library().Has(VIGIL_CAP_SOURCE)) continue;
