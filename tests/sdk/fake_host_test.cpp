@@ -169,7 +169,7 @@ TEST(FakeHostConfigTest, APluginWithoutSchemaTakesNoConfig) {
 TEST(FakeHostConfigTest, RejectsASchemaThatIsNotJson) {
   vigil_plugin_api table = GoodTable();
   table.get_init_schema = [] { return "{\"type\": "; };
-  EXPECT_THAT(InitError(&table, "{}"), HasSubstr("config schema is not a JSON object"));
+  EXPECT_THAT(InitError(&table, "{}"), HasSubstr("config schema is not valid JSON (a bug in the plugin)"));
 }
 
 }  // namespace

@@ -10,19 +10,17 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
-#include <algorithm>
 #include <charconv>
-#include <cstring>
 #include <cmath>
 #include <map>
 #include <optional>
-#include <regex>
 #include <set>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "vigil/config_schema.hpp"  // Prepare: how every host reads a schema
 #include "vigil/core/config.hpp"
 #include "yaml_support.hpp"
 
@@ -37,10 +35,6 @@ constexpr int kMaxDepth = 64;
 // Values one config block may hold: YAML aliases can make a small text expand exponentially
 // (`&a [*b, *b]` nested), and a block is hand-written configuration, never this large.
 constexpr size_t kMaxValues = 100000;
-// A schema is the plugin's, but still input: RapidJSON 1.1 recurses while compiling it and
-// asserts on some malformed keywords, so its shape is checked first (CheckSchemaShape).
-constexpr int kMaxSchemaDepth = 32;
-constexpr size_t kMaxPatternLength = 1000;
 // Enough rounds for any hand-written config; a pathological one just reports the first ones.
 constexpr int kMaxRounds = 200;
 
@@ -102,140 +96,6 @@ std::string EscapeToken(std::string_view t) {
     }
   }
   return out;
-}
-
-// Unknown keys are always errors: close every object schema that lists `properties` and says
-// nothing about others. Recurses only through keywords that hold schemas, so a property that
-// happens to be called "properties" is not mistaken for a schema.
-void CloseObjectSchemas(rj::Value& s, rj::Document::AllocatorType& a, int depth) {
-  if (!s.IsObject() || depth > kMaxDepth) return;
-  const rj::Value* props = Find(&s, "properties");
-  if (props != nullptr && props->IsObject() && Find(&s, "additionalProperties") == nullptr) {
-    s.AddMember("additionalProperties", false, a);
-  }
-  for (const char* map_keyword :
-       {"properties", "patternProperties", "definitions", "dependencies"}) {
-    auto it = s.FindMember(map_keyword);
-    if (it == s.MemberEnd() || !it->value.IsObject()) continue;
-    for (auto& m : it->value.GetObject()) CloseObjectSchemas(m.value, a, depth + 1);
-  }
-  for (const char* keyword : {"items", "additionalItems", "additionalProperties", "not"}) {
-    auto it = s.FindMember(keyword);
-    if (it == s.MemberEnd()) continue;
-    if (it->value.IsObject()) CloseObjectSchemas(it->value, a, depth + 1);
-    if (it->value.IsArray()) {
-      for (auto& item : it->value.GetArray()) CloseObjectSchemas(item, a, depth + 1);
-    }
-  }
-  for (const char* keyword : {"allOf", "anyOf", "oneOf"}) {
-    auto it = s.FindMember(keyword);
-    if (it == s.MemberEnd() || !it->value.IsArray()) continue;
-    for (auto& item : it->value.GetArray()) CloseObjectSchemas(item, a, depth + 1);
-  }
-}
-
-// RapidJSON reads the pattern up to its first NUL; std::regex (ECMAScript, a superset of the
-// syntax RapidJSON accepts) rejects the malformed ones that crash RapidJSON's parser.
-bool IsValidPattern(const rj::Value& v) {
-  if (!v.IsString() || v.GetStringLength() > kMaxPatternLength) return false;
-  if (std::strlen(v.GetString()) != v.GetStringLength()) return false;
-  try {
-    std::regex(v.GetString(), v.GetStringLength(), std::regex::ECMAScript);
-    return true;
-  } catch (const std::regex_error&) {
-    return false;
-  }
-}
-
-// Checks what RapidJSON 1.1's schema compiler takes on trust. It compiles every object in the
-// schema document as a schema (not only those under schema keywords), recursing as it goes, and
-// asserts (or reads out of bounds) on a `patternProperties` that is not an object and on some
-// malformed patterns. So: nesting is bounded, and in every object `patternProperties` must be an
-// object whose keys are regular expressions, in a schema of "type": "object", a string `pattern`
-// must be one, a `$ref` must resolve inside the schema, and every keyword that holds schemas must
-// hold objects. Returns "" when
-// usable, else why, with the JSON pointer of the problem.
-std::string CheckSchemaShape(const rj::Value& root, const rj::Value& v, const std::string& at,
-                             int depth) {
-  if (depth > kMaxSchemaDepth) return (at.empty() ? "/" : at) + ": nested more than 32 levels";
-  if (v.IsArray()) {
-    for (rj::SizeType i = 0; i < v.Size(); ++i) {
-      std::string why = CheckSchemaShape(root, v[i], fmt::format("{}/{}", at, i), depth + 1);
-      if (!why.empty()) return why;
-    }
-    return "";
-  }
-  if (!v.IsObject()) return "";
-  if (const rj::Value* pp = Find(&v, "patternProperties")) {
-    if (!pp->IsObject()) return at + "/patternProperties: must be an object";
-    // RapidJSON 1.1 loses its validation stack on a matching key of an untyped object schema
-    // with patternProperties and additionalProperties: false.
-    const rj::Value* type = Find(&v, "type");
-    if (type == nullptr || !type->IsString() || std::string_view(type->GetString()) != "object") {
-      return at + "/patternProperties: needs \"type\": \"object\" beside it";
-    }
-    for (const auto& m : pp->GetObject()) {
-      if (!IsValidPattern(m.name)) {
-        return fmt::format("{}/patternProperties/{}: not a valid regular expression", at,
-                           m.name.GetString());
-      }
-    }
-  }
-  // Where RapidJSON expects a schema (an object) it leaves a null or uninitialised pointer for
-  // anything else and still validates through it. Draft 4 has no boolean schemas.
-  auto all_objects = [](const rj::Value& list) {
-    return std::all_of(list.Begin(), list.End(), [](const rj::Value& e) { return e.IsObject(); });
-  };
-  auto members_objects = [](const rj::Value& map, bool or_array) {
-    return std::all_of(map.MemberBegin(), map.MemberEnd(), [or_array](const auto& m) {
-      return m.value.IsObject() || (or_array && m.value.IsArray());
-    });
-  };
-  if (const rj::Value* n = Find(&v, "not"); n != nullptr && !n->IsObject()) {
-    return at + "/not: must be a schema (an object)";
-  }
-  for (const char* keyword : {"allOf", "anyOf", "oneOf", "items"}) {
-    const rj::Value* list = Find(&v, keyword);
-    if (list != nullptr && list->IsArray() && !all_objects(*list)) {
-      return at + "/" + keyword + ": every entry must be a schema (an object)";
-    }
-  }
-  for (const char* keyword : {"properties", "patternProperties", "dependencies"}) {
-    const rj::Value* map = Find(&v, keyword);
-    if (map != nullptr && map->IsObject() &&
-        !members_objects(*map, std::string_view(keyword) == "dependencies")) {
-      return at + "/" + keyword + ": every value must be a schema (an object)";
-    }
-  }
-  for (const char* keyword : {"additionalProperties", "additionalItems"}) {
-    const rj::Value* extra = Find(&v, keyword);
-    if (extra != nullptr && !extra->IsObject() && !extra->IsBool()) {
-      return at + "/" + keyword + ": must be true, false or a schema (an object)";
-    }
-  }
-  if (const rj::Value* ref = Find(&v, "$ref"); ref != nullptr && ref->IsString()) {
-    // Only references inside the schema itself, and only to something that is there: RapidJSON
-    // fails an assertion while validating against a reference it could not resolve.
-    const std::string_view target(ref->GetString(), ref->GetStringLength());
-    const rj::Value* found = nullptr;
-    if (!target.empty() && target[0] == '#') {
-      const rj::Pointer pointer(target.data() + 1, target.size() - 1);
-      if (pointer.IsValid()) found = pointer.Get(root);
-    }
-    if (found == nullptr || !found->IsObject()) {
-      return at + "/$ref: must point to a schema inside this schema (\"#/...\")";
-    }
-  }
-  if (const rj::Value* p = Find(&v, "pattern"); p != nullptr && p->IsString() &&
-                                                 !IsValidPattern(*p)) {
-    return at + "/pattern: not a valid regular expression";
-  }
-  for (const auto& m : v.GetObject()) {
-    std::string why =
-        CheckSchemaShape(root, m.value, at + "/" + m.name.GetString(), depth + 1);
-    if (!why.empty()) return why;
-  }
-  return "";
 }
 
 struct Failure {
@@ -580,24 +440,9 @@ StatusOr<std::string> PluginConfigCheck::Run(const YAML::Node& node, std::string
   }
 
   rj::Document schema;
-  // Iterative: no recursion on deep input. Valid UTF-8 only: RapidJSON's regex engine fails an
-  // assertion on a pattern that is not.
-  schema.Parse<rj::kParseIterativeFlag | rj::kParseValidateEncodingFlag>(schema_json.data(),
-                                                                         schema_json.size());
-  if (schema.HasParseError()) {
-    return Status::Error(fmt::format(
-        "plugin {}: its config schema is not valid JSON (a bug in the plugin): {} at offset {}",
-        plugin_, rj::GetParseError_En(schema.GetParseError()), schema.GetErrorOffset()));
+  if (std::string why = config_schema::Prepare(schema_json, &schema); !why.empty()) {
+    return Status::Error(fmt::format("plugin {}: its config schema is {}", plugin_, why));
   }
-  if (!schema.IsObject()) {
-    return Status::Error(fmt::format(
-        "plugin {}: its config schema is not a JSON object (a bug in the plugin)", plugin_));
-  }
-  if (std::string why = CheckSchemaShape(schema, schema, "", 0); !why.empty()) {
-    return Status::Error(fmt::format(
-        "plugin {}: its config schema is not usable (a bug in the plugin): {}", plugin_, why));
-  }
-  CloseObjectSchemas(schema, schema.GetAllocator(), 0);
 
   std::optional<Failure> failure = Validate(schema, doc);
   if (!failure) return JsonText(doc);

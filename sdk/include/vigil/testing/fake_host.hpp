@@ -45,6 +45,7 @@
 #include "rapidjson/schema.h"
 #include "rapidjson/stringbuffer.h"
 #include "rapidjson/writer.h"
+#include "vigil/config_schema.hpp"
 #include "vigil/event_record.h"
 #include "vigil/plugin_api.h"
 
@@ -531,35 +532,6 @@ class FakeHost {
     return false;
   }
 
-  // As the core (core/src/config/plugin_config.cpp, CloseObjectSchemas): an object schema with
-  // `properties` and no `additionalProperties` takes no other keys.
-  static void CloseObjectSchemas(rapidjson::Value& s, rapidjson::Document::AllocatorType& a,
-                                 int depth) {
-    if (!s.IsObject() || depth > 64) return;
-    auto props = s.FindMember("properties");
-    if (props != s.MemberEnd() && props->value.IsObject() && !s.HasMember("additionalProperties")) {
-      s.AddMember("additionalProperties", false, a);
-    }
-    for (const char* keyword : {"properties", "patternProperties", "definitions", "dependencies"}) {
-      auto it = s.FindMember(keyword);
-      if (it == s.MemberEnd() || !it->value.IsObject()) continue;
-      for (auto& m : it->value.GetObject()) CloseObjectSchemas(m.value, a, depth + 1);
-    }
-    for (const char* keyword : {"items", "additionalItems", "additionalProperties", "not"}) {
-      auto it = s.FindMember(keyword);
-      if (it == s.MemberEnd()) continue;
-      if (it->value.IsObject()) CloseObjectSchemas(it->value, a, depth + 1);
-      if (it->value.IsArray()) {
-        for (auto& item : it->value.GetArray()) CloseObjectSchemas(item, a, depth + 1);
-      }
-    }
-    for (const char* keyword : {"allOf", "anyOf", "oneOf"}) {
-      auto it = s.FindMember(keyword);
-      if (it == s.MemberEnd() || !it->value.IsArray()) continue;
-      for (auto& item : it->value.GetArray()) CloseObjectSchemas(item, a, depth + 1);
-    }
-  }
-
   bool ValidateConfig(const std::string& config_json) {
     rapidjson::Document config;
     config.Parse<rapidjson::kParseIterativeFlag>(config_json.c_str(), config_json.size());
@@ -569,13 +541,10 @@ class FakeHost {
       if (config.IsObject() && config.MemberCount() == 0) return true;
       return Fail("config: the plugin takes no config");
     }
-    rapidjson::Document schema;
-    schema.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(
-        schema_json.c_str(), schema_json.size());
-    if (schema.HasParseError() || !schema.IsObject()) {
-      return Fail("the plugin's config schema is not a JSON object (a bug in the plugin)");
+    rapidjson::Document schema;  // read exactly as the core reads it
+    if (std::string why = config_schema::Prepare(schema_json, &schema); !why.empty()) {
+      return Fail("the plugin's config schema is " + why);
     }
-    CloseObjectSchemas(schema, schema.GetAllocator(), 0);
     rapidjson::SchemaDocument schema_doc(schema);
     rapidjson::SchemaValidator validator(schema_doc);
     if (config.Accept(validator)) return true;
