@@ -1,7 +1,6 @@
 // Loading vigil.yaml: read, apply -o overrides, then read the tree into a Config, collecting every
 // problem on the way so one run shows them all.
 #include "vigil/core/config.hpp"
-#include "vigil/core/syntax.hpp"
 
 #include <fmt/format.h>
 
@@ -19,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "vigil/core/syntax.hpp"
 #include "yaml_support.hpp"
 
 #ifndef VIGIL_DEFAULT_PLUGIN_DIR
@@ -78,6 +78,10 @@ class ConfigReader {
   void ReadLibrary(const Members& members, std::string_view default_name, std::string& library,
                    std::string& sha256);
 
+  std::optional<std::string> ReadEntryName(const Members& members, const std::string& path,
+                                           const SourcePos& pos, bool (*valid)(std::string_view),
+                                           std::string_view invalid, std::string_view duplicate,
+                                           std::map<std::string, SourcePos, std::less<>>& seen);
   void ReadPlugins(const Member& m, Config& cfg);
   void ReadOutputs(const Member& m, Config& cfg);
   void ReadLog(const Member& m, Config& cfg);
@@ -241,6 +245,30 @@ void ConfigReader::ReadLibrary(const Members& members, std::string_view default_
   }
 }
 
+// The required, unique `name` of a list entry (a plugin or an output), or nullopt after reporting
+// why not. `invalid` and `duplicate` are messages with {} for the name (and the first position).
+std::optional<std::string> ConfigReader::ReadEntryName(
+    const Members& members, const std::string& path, const SourcePos& pos,
+    bool (*valid)(std::string_view), std::string_view invalid, std::string_view duplicate,
+    std::map<std::string, SourcePos, std::less<>>& seen) {
+  auto it = members.find("name");
+  if (it == members.end() || it->second.value.IsNull()) {
+    Error(pos, path, "missing required key 'name'");
+    return std::nullopt;
+  }
+  const Member& m = it->second;
+  std::optional<std::string> name = ReadString(m);
+  if (!name) return std::nullopt;
+  if (!valid(*name)) {
+    Error(m.pos, m.path, fmt::format(fmt::runtime(invalid), *name));
+    return std::nullopt;
+  }
+  if (auto [first, inserted] = seen.emplace(*name, m.pos); !inserted) {
+    Error(m.pos, m.path, fmt::format(fmt::runtime(duplicate), *name, first->second.ToString()));
+    return std::nullopt;
+  }
+  return name;
+}
 
 void ConfigReader::ReadPlugins(const Member& m, Config& cfg) {
   if (m.value.IsNull()) return;
@@ -258,23 +286,11 @@ void ConfigReader::ReadPlugins(const Member& m, Config& cfg) {
     const Members members =
         ReadMap(item, path, spec.pos, {"name", "library", "sha256", "config", "open_params"});
     if (!item.IsMap()) continue;
-    auto name_it = members.find("name");
-    if (name_it == members.end() || name_it->second.value.IsNull()) {
-      Error(spec.pos, path, "missing required key 'name'");
-      continue;
-    }
-    std::optional<std::string> name = ReadString(name_it->second);
+    std::optional<std::string> name =
+        ReadEntryName(members, path, spec.pos, syntax::IsPluginName,
+                      "invalid plugin name '{}' (use lower-case letters, digits and _)",
+                      "duplicate plugin '{}' (first at {})", names);
     if (!name) continue;
-    if (!syntax::IsPluginName(*name)) {
-      Error(name_it->second.pos, name_it->second.path,
-            fmt::format("invalid plugin name '{}' (use lower-case letters, digits and _)", *name));
-      continue;
-    }
-    if (auto [it, inserted] = names.emplace(*name, name_it->second.pos); !inserted) {
-      Error(name_it->second.pos, name_it->second.path,
-            fmt::format("duplicate plugin '{}' (first at {})", *name, it->second.ToString()));
-      continue;
-    }
     spec.name = *name;
     ReadLibrary(members, spec.name, spec.library, spec.sha256);
     if (auto it = members.find("open_params"); it != members.end()) {
@@ -303,23 +319,11 @@ void ConfigReader::ReadOutputs(const Member& m, Config& cfg) {
         item, path, spec.pos,
         {"name", "plugin", "library", "sha256", "config", "min_priority", "queue_capacity"});
     if (!item.IsMap()) continue;
-    auto name_it = members.find("name");
-    if (name_it == members.end() || name_it->second.value.IsNull()) {
-      Error(spec.pos, path, "missing required key 'name'");
-      continue;
-    }
-    std::optional<std::string> name = ReadString(name_it->second);
+    std::optional<std::string> name =
+        ReadEntryName(members, path, spec.pos, syntax::IsInstanceName,
+                      "invalid output name '{}' (use letters, digits, _, - and .)",
+                      "duplicate output name '{}' (first at {})", names);
     if (!name) continue;
-    if (!syntax::IsInstanceName(*name)) {
-      Error(name_it->second.pos, name_it->second.path,
-            fmt::format("invalid output name '{}' (use letters, digits, _, - and .)", *name));
-      continue;
-    }
-    if (auto [it, inserted] = names.emplace(*name, name_it->second.pos); !inserted) {
-      Error(name_it->second.pos, name_it->second.path,
-            fmt::format("duplicate output name '{}' (first at {})", *name, it->second.ToString()));
-      continue;
-    }
     spec.name = *name;
     spec.plugin = spec.name;
     if (auto it = members.find("plugin"); it != members.end()) {
@@ -327,7 +331,7 @@ void ConfigReader::ReadOutputs(const Member& m, Config& cfg) {
     }
     if (!syntax::IsPluginName(spec.plugin)) {
       auto it = members.find("plugin");
-      const Member& where = it != members.end() ? it->second : name_it->second;
+      const Member& where = it != members.end() ? it->second : members.at("name");
       Error(where.pos, JoinKey(path, "plugin"),
             fmt::format("invalid plugin name '{}' (use lower-case letters, digits and _{})",
                         spec.plugin,
@@ -426,7 +430,6 @@ void ConfigReader::Read(const YAML::Node& root, Config& cfg) {
 }
 
 }  // namespace
-
 
 StatusOr<Config> LoadConfigFromString(std::string_view text, const std::string& name,
                                       const std::vector<std::string>& overrides) {
