@@ -7,7 +7,7 @@ packages=(
   # toolchain
   g++ cmake ninja-build ccache pkg-config git
   # libraries
-  libboost-dev libyaml-cpp-dev rapidjson-dev libssl-dev libfmt-dev libcli11-dev
+  libboost-dev libyaml-cpp-dev rapidjson-dev libssl-dev libfmt-dev libcli11-dev libre2-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev python3
 )
