@@ -410,12 +410,16 @@ void ConfigReader::Read(const YAML::Node& root, Config& cfg) {
   if (!root.IsDefined() || root.IsNull()) return;  // An empty file: all defaults.
   const Members members = ReadMap(root, "", FilePos(),
                                   {"plugin_paths", "allow_insecure_plugins", "plugins",
-                                   "rules_files", "outputs", "log", "engine", "hostname"});
+                                   "rules_files", "watch_rules_files", "outputs", "log", "engine",
+                                   "hostname"});
   if (auto it = members.find("plugin_paths"); it != members.end()) {
     if (auto v = ReadStringList(it->second)) cfg.plugin_paths = std::move(*v);
   }
   if (auto it = members.find("allow_insecure_plugins"); it != members.end()) {
     if (auto v = ReadBool(it->second)) cfg.allow_insecure_plugins = *v;
+  }
+  if (auto it = members.find("watch_rules_files"); it != members.end()) {
+    if (auto v = ReadBool(it->second)) cfg.watch_rules_files = *v;
   }
   if (auto it = members.find("plugins"); it != members.end()) ReadPlugins(it->second, cfg);
   if (auto it = members.find("rules_files"); it != members.end()) {

@@ -1,23 +1,19 @@
 // RunVigil: the life of a vigil process, from config to a clean exit.
 #include <fmt/format.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
 
 #include "vigil/core/log.hpp"
+#include "vigil/core/rule_engine.hpp"
 #include "vigil/core/runtime.hpp"
 
 namespace vigil {
 namespace {
 using Clock = std::chrono::steady_clock;
-
-// The engine step until the rule engine exists: every event reaches it and is counted by the bus.
-class NoRulesProcessor final : public EventProcessor {
- public:
-  void Process(const EventRef&) override {}
-};
 
 uint64_t NowNs() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -46,7 +42,8 @@ class DropWatch {
       uint64_t delta = total - seen_[s.source_id];
       seen_[s.source_id] = total;
       std::string msg = fmt::format(
-          "vigil internal: event drop. {} events dropped at the full queue of source {} ({} in all)",
+          "vigil internal: event drop. {} events dropped at the full queue of source {} ({} in "
+          "all)",
           delta, s.name, total);
       log::warning("{}", msg);
       auto alert = std::make_shared<Alert>();
@@ -56,9 +53,8 @@ class DropWatch {
       alert->source = "internal";
       alert->hostname = hostname_;
       alert->output = std::move(msg);
-      alert->output_fields = {{"source.name", s.name},
-                              {"n_drops", delta},
-                              {"n_drops_total", total}};
+      alert->output_fields = {
+          {"source.name", s.name}, {"n_drops", delta}, {"n_drops_total", total}};
       alert->tags = {"vigil_internal"};
       router_.Submit(std::move(alert));
     }
@@ -86,14 +82,48 @@ std::string FormatCounters(const EventBusStats& bus, const OutputRouter& router)
   return out.empty() ? "nothing configured" : out;
 }
 
-Status CheckRulesFiles(const config::Config& cfg) {
-  for (const std::string& path : cfg.rules_files) {
+// What the rules files look like on disk (names, sizes, times, inodes), to notice a change without
+// reading them. Directories contribute their rules files.
+std::string RulesFilesSignature(const std::vector<std::string>& paths) {
+  namespace fs = std::filesystem;
+  std::string sig;
+  auto add = [&](const fs::path& p) {
+    struct stat st {};
+    if (::stat(p.c_str(), &st) != 0) {
+      sig += fmt::format("{}:missing;", p.string());
+      return;
+    }
+    sig += fmt::format("{}:{}:{}:{}.{};", p.string(), st.st_ino, st.st_size, st.st_mtim.tv_sec,
+                       st.st_mtim.tv_nsec);
+  };
+  for (const std::string& path : paths) {
     std::error_code ec;
-    if (!std::filesystem::exists(path, ec)) {
-      return Status::Error(fmt::format("rules file or directory '{}' does not exist", path));
+    add(path);
+    if (!fs::is_directory(path, ec)) continue;
+    for (const auto& entry : fs::directory_iterator(path, ec)) {
+      auto ext = entry.path().extension();
+      if (ext == ".yaml" || ext == ".yml") add(entry.path());
     }
   }
-  return Status::Ok();
+  return sig;
+}
+
+// Compiles the config's rules beside the running ones and hands them to the engine; a broken file
+// leaves the running rules in place.
+void ReloadRules(const config::Config& cfg, const RulesSetup& setup, RuleEngine& engine,
+                 const char* why) {
+  rules::Diagnostics diags;
+  rules::LoadStats stats;
+  auto ruleset = setup.Load(cfg.rules_files, diags, &stats);
+  LogDiagnostics(diags);
+  if (!ruleset) {
+    log::error("rules reload ({}) failed with {} error(s): the running rules stay in place", why,
+               diags.errors());
+    return;
+  }
+  engine.Install(std::move(ruleset));
+  log::info("rules reloaded ({}): {} rules ({} enabled), {} macros, {} lists", why, stats.rules,
+            stats.enabled_rules, stats.macros, stats.lists);
 }
 
 }  // namespace
@@ -106,13 +136,21 @@ Status RunVigil(const config::Config& cfg, const RunOptions& options) {
   for (int s : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&signals, s);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  if (Status s = CheckRulesFiles(cfg); !s.ok()) return s;
   auto resolved = ResolvePlugins(cfg);
   if (!resolved.ok()) return resolved.status();
   auto running = StartPlugins(*resolved);
   if (!running.ok()) return running.status();
 
   const std::string hostname = HostName(cfg);
+  const RulesSetup rules_setup(*resolved, &*running, hostname);
+  std::string rules_signature = RulesFilesSignature(cfg.rules_files);
+  rules::Diagnostics diags;
+  rules::LoadStats rules_stats;
+  auto ruleset = rules_setup.Load(cfg.rules_files, diags, &rules_stats);
+  LogDiagnostics(diags);
+  if (!ruleset) {
+    return Status::Error(fmt::format("the rules have {} error(s) (listed above)", diags.errors()));
+  }
   // Adapters before the router and sources before the bus, so on every way out the router and
   // the bus (whose destructors stop their threads) go first.
   std::vector<std::unique_ptr<PluginOutput>> outputs;
@@ -127,7 +165,13 @@ Status RunVigil(const config::Config& cfg, const RunOptions& options) {
     if (Status s = router.AddOutput(*outputs.back(), opts); !s.ok()) return s;
   }
 
-  NoRulesProcessor engine;
+  std::vector<std::string> event_sources;  // per bus source id
+  for (size_t i = 0; i < running->plugins.size(); ++i) {
+    const PluginLibrary& lib = running->plugins[i]->library();
+    if (lib.Has(VIGIL_CAP_SOURCE)) event_sources.emplace_back(lib.api().event_source);
+  }
+  RuleEngine engine(router, hostname, event_sources);
+  engine.Install(std::move(ruleset));
   EventBusOptions bus_options;
   bus_options.queue_capacity = cfg.engine.queue_capacity;
   bus_options.on_full = cfg.engine.on_full;
@@ -148,8 +192,10 @@ Status RunVigil(const config::Config& cfg, const RunOptions& options) {
   for (const auto& s : sources) names.push_back(s->name());
   std::vector<std::string> output_names;
   for (const auto& o : outputs) output_names.push_back(o->name());
-  log::info("vigil running: sources [{}], outputs [{}], {} rules path(s)", fmt::join(names, ", "),
-            fmt::join(output_names, ", "), cfg.rules_files.size());
+  log::info(
+      "vigil running: sources [{}], outputs [{}], rules: {} ({} enabled), {} macros, {} lists",
+      fmt::join(names, ", "), fmt::join(output_names, ", "), rules_stats.rules,
+      rules_stats.enabled_rules, rules_stats.macros, rules_stats.lists);
   if (sources.empty()) log::warning("no source plugin is configured: nothing to watch");
 
   DropWatch drops(router, hostname);
@@ -163,8 +209,15 @@ Status RunVigil(const config::Config& cfg, const RunOptions& options) {
       bus.RequestStop();
       stopping = true;
     } else if (sig == SIGHUP) {
-      log::info("SIGHUP received: reopening outputs");
+      log::info("SIGHUP received: reopening outputs and reloading rules");
       router.RequestReopen();
+      rules_signature = RulesFilesSignature(cfg.rules_files);
+      ReloadRules(cfg, rules_setup, engine, "SIGHUP");
+    } else if (cfg.watch_rules_files && !stopping) {
+      if (std::string sig_now = RulesFilesSignature(cfg.rules_files); sig_now != rules_signature) {
+        rules_signature = std::move(sig_now);
+        ReloadRules(cfg, rules_setup, engine, "a rules file changed");
+      }
     }
     drops.Check(bus.Stats());
     if (cfg.engine.stats_interval.count() > 0 && Clock::now() >= next_stats) {
@@ -177,7 +230,9 @@ Status RunVigil(const config::Config& cfg, const RunOptions& options) {
   Status ended = bus.Wait();
   drops.Check(bus.Stats());
   router.Stop(Clock::now() + cfg.engine.shutdown_timeout);
-  log::info("final counters: {}", FormatCounters(bus.Stats(), router));
+  RuleEngineCounters rc = engine.counters();
+  log::info("final counters: {}; rules: events={} matches={} rule sets={}",
+            FormatCounters(bus.Stats(), router), rc.events, rc.matches, rc.swaps);
   if (bus.abandoned_threads()) {
     // A reader is stuck inside a plugin: its source must not be destroyed under it.
     log::critical("{}; exiting without closing sources", ended.message());

@@ -118,6 +118,8 @@ struct Config {
   bool allow_insecure_plugins = false;  // Development only: skip owner/mode checks.
   std::vector<PluginSpec> plugins;
   std::vector<std::string> rules_files{std::string(kDefaultRulesDir)};
+  // Reload the rules when a rules file changes (as SIGHUP does), like Falco's watch_config_files.
+  bool watch_rules_files = true;
   std::vector<OutputSpec> outputs;
   LogConfig log;
   EngineConfig engine;

@@ -15,8 +15,10 @@
 
 #include "vigil/core/config.hpp"
 #include "vigil/core/event_bus.hpp"
+#include "vigil/core/fields.hpp"
 #include "vigil/core/output_router.hpp"
 #include "vigil/core/plugin_host.hpp"
+#include "vigil/core/rules.hpp"
 #include "vigil/core/status.hpp"
 
 namespace vigil {
@@ -48,6 +50,32 @@ struct RunningPlugins {
 
 // Inits every resolved plugin, in config order; stops at the first failure.
 StatusOr<RunningPlugins> StartPlugins(const ResolvedPlugins& resolved);
+
+// The fields rules may use and how rules load, for the plugins of one config: the core's fields
+// and every extract plugin's, the plugin versions for `required_plugin_versions`, the event
+// sources that exist ("syscall" and each source plugin's). With `running` (vigil run) plugin
+// fields extract from the running instances; without (`vigil validate`, plugins not initialised)
+// they only declare. Lives as long as any rule set it loaded.
+class RulesSetup {
+ public:
+  RulesSetup(const ResolvedPlugins& resolved, const RunningPlugins* running,
+             const std::string& hostname);
+  RulesSetup(const RulesSetup&) = delete;
+  RulesSetup& operator=(const RulesSetup&) = delete;
+
+  // Reads `paths` (files and directories, in order) and compiles them; null on any error.
+  std::unique_ptr<rules::Ruleset> Load(const std::vector<std::string>& paths,
+                                       rules::Diagnostics& diags,
+                                       rules::LoadStats* stats = nullptr) const;
+  const fields::FieldRegistry& registry() const { return registry_; }
+
+ private:
+  fields::FieldRegistry registry_;
+  rules::LoadOptions options_;
+};
+
+// Logs each diagnostic at its severity, one line each.
+void LogDiagnostics(const rules::Diagnostics& diags);
 
 // An opened source plugin instance, as the event bus reads it. Closes on destruction.
 class PluginSource final : public EventSource {

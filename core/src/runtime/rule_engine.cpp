@@ -1,0 +1,67 @@
+#include "vigil/core/rule_engine.hpp"
+
+#include <cstring>
+
+#include "vigil/event_record.h"
+
+namespace vigil {
+
+RuleEngine::RuleEngine(OutputRouter& router, std::string hostname,
+                       std::vector<std::string> source_names)
+    : router_(router), hostname_(std::move(hostname)), source_names_(std::move(source_names)) {}
+
+void RuleEngine::Install(std::unique_ptr<rules::Ruleset> ruleset) {
+  std::lock_guard lock(pending_mu_);
+  pending_ = std::move(ruleset);
+  has_pending_.store(true, std::memory_order_release);
+}
+
+void RuleEngine::SwapIfPending() {
+  if (!has_pending_.load(std::memory_order_acquire)) return;
+  std::unique_ptr<rules::Ruleset> next;
+  {
+    std::lock_guard lock(pending_mu_);
+    next = std::move(pending_);
+    has_pending_.store(false, std::memory_order_relaxed);
+  }
+  if (!next) return;
+  ruleset_ = std::move(next);  // the old set dies here, on the thread that used it
+  const auto& names = ruleset_->sources();
+  source_index_.assign(source_names_.size(), UINT32_MAX);
+  for (size_t id = 0; id < source_names_.size(); ++id) {
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (names[i] == source_names_[id]) source_index_[id] = static_cast<uint32_t>(i);
+    }
+  }
+  swaps_.fetch_add(1, std::memory_order_relaxed);
+}
+
+void RuleEngine::Process(const EventRef& event) {
+  SwapIfPending();
+  events_.fetch_add(1, std::memory_order_relaxed);
+  if (!ruleset_ || event.source_id >= source_index_.size()) return;
+  vigil_event_header h;
+  std::memcpy(&h, event.record, sizeof h);  // the bus checked the record; copy for alignment
+  fields::EventContext ctx;
+  ctx.record = event.record;
+  ctx.len = event.len;
+  ctx.evtnum = event.evtnum;
+  ctx.ts_ns = h.ts_ns;
+  ctx.type = h.type;
+  ctx.source_index = source_index_[event.source_id];
+  ctx.source_name = &source_names_[event.source_id];
+  ruleset_->Evaluate(ctx, &matches_);
+  for (size_t m : matches_) {
+    router_.Submit(std::make_shared<const Alert>(ruleset_->MakeAlert(m, ctx, hostname_)));
+  }
+  if (!matches_.empty()) matches_count_.fetch_add(matches_.size(), std::memory_order_relaxed);
+}
+
+void RuleEngine::OnIdle() { SwapIfPending(); }
+
+RuleEngineCounters RuleEngine::counters() const {
+  return {events_.load(std::memory_order_relaxed), matches_count_.load(std::memory_order_relaxed),
+          swaps_.load(std::memory_order_relaxed)};
+}
+
+}  // namespace vigil
