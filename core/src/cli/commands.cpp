@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <map>
 
 #include "vigil/core/log.hpp"
 #include "vigil/core/runtime.hpp"
@@ -25,12 +27,11 @@ using Writer = rapidjson::PrettyWriter<rapidjson::StringBuffer>;
 // otherwise a missing default file means "defaults" (plugins, fields).
 StatusOr<config::Config> LoadFor(const CommonArgs& args, bool need_file) {
   std::vector<std::string> overrides = args.overrides;
-  std::string path = args.config_path.empty() ? std::string(config::kDefaultConfigPath)
-                                              : args.config_path;
-  StatusOr<config::Config> cfg =
-      !need_file && args.config_path.empty() && !fs::exists(path)
-          ? config::LoadConfigFromString("", "(defaults)", overrides)
-          : config::LoadConfig(path, overrides);
+  std::string path =
+      args.config_path.empty() ? std::string(config::kDefaultConfigPath) : args.config_path;
+  StatusOr<config::Config> cfg = !need_file && args.config_path.empty() && !fs::exists(path)
+                                     ? config::LoadConfigFromString("", "(defaults)", overrides)
+                                     : config::LoadConfig(path, overrides);
   if (!cfg.ok()) return cfg;
   if (!args.rules.empty()) cfg->rules_files = args.rules;
   log::SetLevel(cfg->log.level);
@@ -58,11 +59,33 @@ std::vector<Found> FindPlugins(const config::Config& cfg) {
     }
     std::sort(files.begin(), files.end());
     for (const fs::path& f : files) {
-      found.push_back({f.string(), LoadPluginLibrary(f.string(), std::nullopt,
-                                                     LoadOptionsFrom(cfg))});
+      found.push_back(
+          {f.string(), LoadPluginLibrary(f.string(), std::nullopt, LoadOptionsFrom(cfg))});
     }
   }
   return found;
+}
+
+// Each diagnostic with the line it points at and a caret under the column, as compilers do.
+void PrintDiagnostics(const rules::Diagnostics& diags) {
+  std::map<std::string, std::vector<std::string>> lines;  // file -> its lines, read once
+  for (const rules::Diagnostic& d : diags.items()) {
+    std::fprintf(stderr, "%s\n", d.ToString().c_str());
+    if (d.pos.line == 0 || d.pos.file.empty()) continue;
+    auto [it, inserted] = lines.try_emplace(d.pos.file);
+    if (inserted) {
+      std::ifstream in(d.pos.file);
+      for (std::string l; std::getline(in, l);) it->second.push_back(l);
+    }
+    if (d.pos.line > it->second.size()) continue;
+    const std::string& text = it->second[d.pos.line - 1];
+    if (text.size() > 300) continue;
+    std::string caret(d.pos.column > 0 ? d.pos.column - 1 : 0, ' ');
+    for (size_t i = 0; i < caret.size() && i < text.size(); ++i) {
+      if (text[i] == '\t') caret[i] = '\t';
+    }
+    std::fprintf(stderr, "  %s\n  %s^\n", text.c_str(), caret.c_str());
+  }
 }
 
 }  // namespace
@@ -94,36 +117,63 @@ int Run(const CommonArgs& args) {
 
 int Validate(const CommonArgs& args) {
   std::vector<std::string> errors;
+  rules::Diagnostics diags;
+  rules::LoadStats stats;
   auto cfg = LoadFor(args, true);
   if (!cfg.ok()) {
     errors.push_back(cfg.status().message());
   } else {
-    for (const std::string& path : cfg->rules_files) {
-      if (!fs::exists(path)) {
-        errors.push_back(fmt::format("rules file or directory '{}' does not exist", path));
-      }
-    }
     auto resolved = ResolvePlugins(*cfg);
     if (!resolved.ok()) errors.push_back(resolved.status().message());
+    // The rules are checked even when a plugin is not: each problem is worth knowing.
+    ResolvedPlugins none;
+    const RulesSetup setup(resolved.ok() ? *resolved : none, nullptr, "validate");
+    setup.Load(cfg->rules_files, diags, &stats);
   }
+  const bool valid = errors.empty() && !diags.has_errors();
   if (args.json) {
     rapidjson::StringBuffer buf;
     Writer w(buf);
     w.StartObject();
     w.Key("valid");
-    w.Bool(errors.empty());
+    w.Bool(valid);
     w.Key("errors");
     w.StartArray();
     for (const std::string& e : errors) w.String(e.c_str());
     w.EndArray();
+    w.Key("rules");
+    w.StartObject();
+    w.Key("rules");
+    w.Uint64(stats.rules);
+    w.Key("enabled_rules");
+    w.Uint64(stats.enabled_rules);
+    w.Key("macros");
+    w.Uint64(stats.macros);
+    w.Key("lists");
+    w.Uint64(stats.lists);
+    w.Key("errors");
+    w.Uint64(diags.errors());
+    w.Key("warnings");
+    w.Uint64(diags.warnings());
+    w.Key("diagnostics");
+    rapidjson::Document doc;
+    doc.Parse(diags.ToJson().c_str());
+    doc.Accept(w);
+    w.EndObject();
     w.EndObject();
     PrintJson(buf);
-  } else if (errors.empty()) {
-    std::printf("%s: valid\n", cfg->path.c_str());
-  } else {
-    for (const std::string& e : errors) std::fprintf(stderr, "%s\n", e.c_str());
+    return valid ? 0 : 1;
   }
-  return errors.empty() ? 0 : 1;
+  for (const std::string& e : errors) std::fprintf(stderr, "%s\n", e.c_str());
+  PrintDiagnostics(diags);
+  if (cfg.ok()) {
+    std::printf(
+        "%s: %s; rules: %zu (%zu enabled), %zu macros, %zu lists; %zu error(s), %zu "
+        "warning(s)\n",
+        cfg->path.c_str(), valid ? "valid" : "invalid", stats.rules, stats.enabled_rules,
+        stats.macros, stats.lists, diags.errors(), diags.warnings());
+  }
+  return valid ? 0 : 1;
 }
 
 int Plugins(const CommonArgs& args) {
@@ -180,7 +230,8 @@ int Plugins(const CommonArgs& args) {
     return 0;
   }
   if (found.empty()) {
-    std::printf("no plugins found in %s\n", fmt::format("{}", fmt::join(cfg->plugin_paths, ", ")).c_str());
+    std::printf("no plugins found in %s\n",
+                fmt::format("{}", fmt::join(cfg->plugin_paths, ", ")).c_str());
   }
   for (const Found& f : found) {
     if (!f.library.ok()) {
@@ -205,40 +256,53 @@ int Fields(const CommonArgs& args) {
     log::error("{}", cfg.status().message());
     return 2;
   }
+  // Every field rules may use: the core's, then each extract plugin's, as the engine sees them.
+  fields::FieldRegistry registry;
+  fields::RegisterCoreFields(registry, {});
+  for (const Found& f : FindPlugins(*cfg)) {
+    if (f.library.ok() && (*f.library)->Has(VIGIL_CAP_EXTRACT)) {
+      registry.Add(fields::MakePluginFieldProvider(*f.library, nullptr));
+    }
+  }
   rapidjson::StringBuffer buf;
   Writer w(buf);
   w.StartArray();
-  for (const Found& f : FindPlugins(*cfg)) {
-    if (!f.library.ok()) continue;
-    const PluginLibrary& lib = **f.library;
-    if (!args.json && !lib.fields().empty()) {
-      std::printf("# %s %s\n", lib.name().c_str(), lib.version().c_str());
-    }
-    for (const PluginField& field : lib.fields()) {
-      std::string arg = field.arg == FieldArgKind::kKey     ? "[key]"
-                        : field.arg == FieldArgKind::kIndex ? "[index]"
-                                                            : "";
+  for (const auto& provider : registry.providers()) {
+    std::vector<std::string> sources = provider->Sources();
+    std::string where =
+        sources.empty() ? "every source" : fmt::format("{}", fmt::join(sources, ", "));
+    if (!args.json) std::printf("# %s (%s)\n", provider->name().c_str(), where.c_str());
+    for (const fields::FieldInfo& field : provider->fields()) {
+      const char* arg = field.arg == fields::ArgKind::kKey     ? "key"
+                        : field.arg == fields::ArgKind::kIndex ? "index"
+                                                               : "none";
       if (!args.json) {
-        std::string type = std::string(FieldTypeName(field.type)) + (field.is_list ? " list" : "");
-        std::printf("%-32s %-14s %s\n", (field.name + arg).c_str(), type.c_str(),
-                    field.description.c_str());
+        std::string name =
+            field.name + (field.arg == fields::ArgKind::kNone ? "" : fmt::format("[{}]", arg));
+        std::string type =
+            std::string(fields::FieldTypeName(field.type)) + (field.is_list ? " list" : "");
+        std::printf("%-32s %-14s %s\n", name.c_str(), type.c_str(), field.description.c_str());
         continue;
       }
       w.StartObject();
       w.Key("name");
       w.String(field.name.c_str());
       w.Key("type");
-      w.String(FieldTypeName(field.type));
+      w.String(fields::FieldTypeName(field.type));
       w.Key("list");
       w.Bool(field.is_list);
       w.Key("arg");
-      w.String(arg.empty() ? "none" : arg.substr(1, arg.size() - 2).c_str());
+      w.String(arg);
       w.Key("arg_required");
       w.Bool(field.arg_required);
       w.Key("description");
       w.String(field.description.c_str());
       w.Key("plugin");
-      w.String(lib.name().c_str());
+      w.String(provider->name().c_str());
+      w.Key("sources");
+      w.StartArray();
+      for (const std::string& src : sources) w.String(src.c_str());
+      w.EndArray();
       w.EndObject();
     }
   }
