@@ -1,14 +1,21 @@
-// test_jsonl: a test source that replays a JSON-lines file as VIGIL_EVENT_PLUGIN events (payload:
-// the line) and extracts typed fields from them, so rule-engine tests can declare any field of any
-// type without a real source.
+// test_jsonl: a test source that replays a JSON-lines file as events (payload: the line) and
+// extracts typed fields from them, so rule-engine tests can declare any field of any type without a
+// real source.
+//
+// The same code is built twice (CMakeLists.txt): as `test_jsonl`, event source "test", and as
+// `test_syscall_jsonl`, event source "syscall", which stands in for the eBPF source so rules can
+// use Falco's default `source: syscall` and `evt.type`. TEST_JSONL_NAME and
+// TEST_JSONL_EVENT_SOURCE select which.
 //
 // Config: {"path": "events.jsonl", "rate": 0, "batch_size": 64, "loops": 1}. Open params, when not
-// empty, replace the path. A line may carry "ts" (ns since the epoch) and "tid"; otherwise the
-// event gets the time of emission and tid -1. A line that is not a JSON object fails open with
-// "path:line: ...". Blank lines are skipped.
+// empty, replace the path. A line may carry "ts" (ns since the epoch), "tid" and "type" (an event
+// type name from vigil/event_types.h, or "pluginevent", the default); otherwise the event gets the
+// time of emission, tid -1 and type VIGIL_EVENT_PLUGIN. A line that is not a JSON object, or has a
+// bad "ts", "tid" or "type", fails open with "path:line: ...". Blank lines are skipped.
 //
-// Fields take a JSON pointer into the line as key argument: test.str[/a/b] is the string at
-// /a/b. A member that is missing or of another JSON type has no value (res_len 0).
+// Every record has one parameter, the line, whatever its type. Fields take a JSON pointer into the
+// line as key argument: test.str[/a/b] is the string at /a/b. A member that is missing or of
+// another JSON type has no value (res_len 0).
 #include <arpa/inet.h>
 
 #include <algorithm>
@@ -16,15 +23,25 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
 #include "rapidjson/document.h"
 #include "rapidjson/error/en.h"
 #include "rapidjson/pointer.h"
+#include "vigil/event_types.h"
 #include "vigil/sdk.hpp"
+
+#ifndef TEST_JSONL_NAME
+#define TEST_JSONL_NAME "test_jsonl"
+#endif
+#ifndef TEST_JSONL_EVENT_SOURCE
+#define TEST_JSONL_EVENT_SOURCE "test"
+#endif
 
 namespace {
 
@@ -52,7 +69,18 @@ struct JsonlLine {
   bool has_ts = false;
   uint64_t ts_ns = 0;
   int64_t tid = -1;
+  uint16_t type = VIGIL_EVENT_PLUGIN;
 };
+
+// The code of an event type name ("openat", "pluginevent"), or nullopt when there is none.
+std::optional<uint16_t> EventTypeCode(std::string_view name) {
+  if (name == VIGIL_PLUGIN_EVENT_NAME) return VIGIL_EVENT_PLUGIN;
+#define VIGIL_JSONL_TYPE_CASE(code, type_name) \
+  if (name == #type_name) return static_cast<uint16_t>(code);
+  VIGIL_SYSCALL_EVENT_TYPES(VIGIL_JSONL_TYPE_CASE)
+#undef VIGIL_JSONL_TYPE_CASE
+  return std::nullopt;
+}
 
 std::vector<JsonlLine> ReadLines(const std::string& path) {
   std::ifstream in(path);
@@ -81,6 +109,13 @@ std::vector<JsonlLine> ReadLines(const std::string& path) {
       if (!tid->value.IsInt64()) throw std::runtime_error(where + "\"tid\" is not an int64");
       line.tid = tid->value.GetInt64();
     }
+    if (auto type = doc.FindMember("type"); type != doc.MemberEnd()) {
+      if (!type->value.IsString()) throw std::runtime_error(where + "\"type\" is not a string");
+      std::string_view name(type->value.GetString(), type->value.GetStringLength());
+      std::optional<uint16_t> code = EventTypeCode(name);
+      if (!code) throw std::runtime_error(where + "unknown event type '" + std::string(name) + "'");
+      line.type = *code;
+    }
     line.text = std::move(text);
     lines.push_back(std::move(line));
   }
@@ -105,7 +140,8 @@ class JsonlReplay {
     writer_.Clear();
     for (uint64_t i = 0; i < allowed; ++i, ++emitted_) {
       const JsonlLine& line = lines_[emitted_ % lines_.size()];
-      writer_.AppendPlugin(line.has_ts ? line.ts_ns : vigil::sdk::NowNs(), line.tid, line.text);
+      writer_.Append(line.type, line.has_ts ? line.ts_ns : vigil::sdk::NowNs(), line.tid,
+                     {std::string_view(line.text)});
     }
     *batch = writer_.batch();
     return VIGIL_OK;
@@ -160,6 +196,7 @@ enum FieldId : uint32_t {
   kAbsTime,
   kStrList,
   kUint64List,
+  kBytes,
 };
 
 // Parses "1.2.3.4" or "::1" into 4 or 16 bytes.
@@ -195,13 +232,14 @@ bool ParseNetwork(const std::string& text, std::string* bytes) {
 
 class JsonlSourcePlugin : public vigil::sdk::Plugin {
  public:
-  static constexpr const char* kName = "test_jsonl";
+  static constexpr const char* kName = TEST_JSONL_NAME;
   static constexpr const char* kVersion = "0.1.0";
   static constexpr const char* kDescription =
-      "Test source: replays a JSON-lines file as plugin events, with typed fields by JSON pointer";
+      "Test source: replays a JSON-lines file as " TEST_JSONL_EVENT_SOURCE
+      " events, with typed fields by JSON pointer";
   static constexpr const char* kContact = "https://github.com/vigil/vigil (tests/plugins)";
-  static constexpr const char* kEventSource = "test";
-  static constexpr const char* kExtractEventSources = R"(["test"])";
+  static constexpr const char* kEventSource = TEST_JSONL_EVENT_SOURCE;
+  static constexpr const char* kExtractEventSources = "[\"" TEST_JSONL_EVENT_SOURCE "\"]";
 
   static const char* Schema() {
     return R"({
@@ -241,13 +279,15 @@ class JsonlSourcePlugin : public vigil::sdk::Plugin {
    "arg": {"kind": "key", "required": true}, "desc": "the array of strings at a JSON pointer"},
   {"name": "test.uint64list", "type": "uint64", "list": true,
    "arg": {"kind": "key", "required": true},
-   "desc": "the array of unsigned integers at a JSON pointer"}
+   "desc": "the array of unsigned integers at a JSON pointer"},
+  {"name": "test.bytes", "type": "bytes", "arg": {"kind": "key", "required": true},
+   "desc": "the bytes of the string at a JSON pointer, any byte by a \\u escape"}
 ])";
   }
 
   explicit JsonlSourcePlugin(const vigil::sdk::InitContext& ctx)
       : config_(ParseConfig(ctx.config_json())) {
-    ctx.log(VIGIL_LOG_DEBUG, "test_jsonl: replaying " + config_.path);
+    ctx.log(VIGIL_LOG_DEBUG, std::string(kName) + ": replaying " + config_.path);
   }
 
   std::unique_ptr<JsonlReplay> Open(const std::string& params) {
@@ -262,17 +302,21 @@ class JsonlSourcePlugin : public vigil::sdk::Plugin {
 
   vigil_rc Extract(const vigil_event_input& event, uint32_t nfields, vigil_extract_field* fields) {
     vigil::sdk::EventView view(event);
-    if (view.type() != VIGIL_EVENT_PLUGIN) return VIGIL_NOT_FOUND;
+    // Every record this plugin emits, of any type, has one parameter: the line. Others are not
+    // ours.
+    if (view.nparams() != 1) return VIGIL_NOT_FOUND;
     const rapidjson::Document& doc = Parsed(event.evtnum, view.payload());
     for (uint32_t i = 0; i < nfields; ++i) ExtractOne(view, doc, fields[i]);
     return VIGIL_OK;
   }
 
  private:
-  // Fields of one event usually come in several calls; parse each line once.
+  // Fields of one event usually come in several calls; parse each line once. The line is compared
+  // too, so a host that numbers events loosely never gets another event's values.
   const rapidjson::Document& Parsed(uint64_t evtnum, std::string_view payload) {
-    if (!parsed_valid_ || evtnum != parsed_evtnum_) {
-      parsed_.Parse(payload.data(), payload.size());
+    if (!parsed_valid_ || evtnum != parsed_evtnum_ || payload != parsed_text_) {
+      parsed_text_.assign(payload);
+      parsed_.Parse(parsed_text_.data(), parsed_text_.size());
       parsed_valid_ = true;
       parsed_evtnum_ = evtnum;
     }
@@ -335,6 +379,9 @@ class JsonlSourcePlugin : public vigil::sdk::Plugin {
           out.SetStrings(field, items.data(), items.size());
         }
         break;
+      case kBytes:
+        if (value->IsString()) out.SetBytes(field, {value->GetString(), value->GetStringLength()});
+        break;
       case kUint64List:
         if (value->IsArray()) {
           std::vector<uint64_t> items;
@@ -354,6 +401,7 @@ class JsonlSourcePlugin : public vigil::sdk::Plugin {
   rapidjson::Document parsed_;
   bool parsed_valid_ = false;
   uint64_t parsed_evtnum_ = 0;
+  std::string parsed_text_;
   std::map<std::string, rapidjson::Pointer, std::less<>> pointers_;
 };
 

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "rapidjson/document.h"
+#include "vigil/event_types.h"
 #include "vigil/sdk.hpp"
 #include "vigil/testing/fake_host.hpp"
 
@@ -20,6 +21,7 @@ using vigil::testing::FakeHost;
 using vigil::testing::Record;
 
 const char kPluginPath[] = VIGIL_PLUGIN_DIR "/libtest_jsonl.so";
+const char kSyscallPluginPath[] = VIGIL_PLUGIN_DIR "/libtest_syscall_jsonl.so";
 
 class JsonlSourceTest : public ::testing::Test {
  protected:
@@ -38,9 +40,10 @@ class JsonlSourceTest : public ::testing::Test {
 
   // A host initialized with `config_suffix` appended to {"path": <file with `content`>.
   std::unique_ptr<FakeHost> Started(const std::string& content,
-                                    const std::string& config_suffix = "") {
+                                    const std::string& config_suffix = "",
+                                    const char* plugin = kPluginPath) {
     std::string path = WriteFile("events.jsonl", content);
-    auto host = std::make_unique<FakeHost>(std::string(kPluginPath));
+    auto host = std::make_unique<FakeHost>(std::string(plugin));
     EXPECT_TRUE(host->loaded()) << host->LastError();
     EXPECT_TRUE(host->Init(R"({"path": ")" + path + "\"" + config_suffix + "}"))
         << host->LastError();
@@ -62,6 +65,70 @@ TEST_F(JsonlSourceTest, TableDescribesATestSourceWithFields) {
   ASSERT_FALSE(schema.HasParseError());
   EXPECT_FALSE(schema["additionalProperties"].GetBool());
   EXPECT_STREQ(schema["required"][0].GetString(), "path");
+}
+
+TEST_F(JsonlSourceTest, SyscallBuildIsTheSameSourceForEventSourceSyscall) {
+  FakeHost host{std::string(kSyscallPluginPath)};
+  ASSERT_TRUE(host.loaded()) << host.LastError();
+  EXPECT_STREQ(host.api()->name, "test_syscall_jsonl");
+  EXPECT_STREQ(host.api()->event_source, "syscall");
+  EXPECT_EQ(host.api()->capabilities, VIGIL_CAP_SOURCE | VIGIL_CAP_EXTRACT);
+  rapidjson::Document sources;
+  sources.Parse(host.api()->extract_event_sources);
+  ASSERT_FALSE(sources.HasParseError());
+  ASSERT_TRUE(sources.IsArray());
+  ASSERT_EQ(sources.Size(), 1u);
+  EXPECT_STREQ(sources[0].GetString(), "syscall");
+  EXPECT_EQ(host.Schema(), FakeHost(std::string(kPluginPath)).Schema());
+}
+
+TEST_F(JsonlSourceTest, TypeMemberSetsTheEventType) {
+  for (const char* plugin : {kPluginPath, kSyscallPluginPath}) {
+    auto host = Started(R"({"type": "openat", "n": 1})"
+                        "\n"
+                        R"({"type": "pluginevent"})"
+                        "\n"
+                        R"({"type": "execve"})"
+                        "\n"
+                        R"({"type": "getppid"})"
+                        "\n{}\n",
+                        "", plugin);
+    std::vector<Record> events = host->ReadAll();
+    ASSERT_TRUE(host->eof()) << host->LastError();
+    ASSERT_EQ(events.size(), 5u) << plugin;
+    EXPECT_EQ(events[0].type(), 17) << plugin;  // openat
+    EXPECT_EQ(events[1].type(), VIGIL_EVENT_PLUGIN);
+    EXPECT_EQ(events[2].type(), 32);  // execve
+    EXPECT_EQ(events[3].type(), VIGIL_EVENT_TYPE_END - 1);
+    EXPECT_EQ(events[4].type(), VIGIL_EVENT_PLUGIN);
+    // The record layout does not depend on the type: one parameter, the line.
+    EXPECT_EQ(events[0].payload(), R"({"type": "openat", "n": 1})");
+    // Fields extract from every type the plugin emits.
+    auto n = host->Extract(events[0], "test.uint64[/n]");
+    ASSERT_TRUE(n) << host->LastError();
+    EXPECT_EQ(n->u64.at(0), 1u);
+    auto type = host->Extract(events[2], "test.str[/type]");
+    ASSERT_TRUE(type) << host->LastError();
+    EXPECT_EQ(type->ToString(), "execve");
+    auto raw = host->Extract(events[3], "test.raw");
+    ASSERT_TRUE(raw) << host->LastError();
+    EXPECT_EQ(raw->ToString(), R"({"type": "getppid"})");
+  }
+}
+
+TEST_F(JsonlSourceTest, UnknownOrMistypedTypeFailsOpen) {
+  std::string path = WriteFile("types.jsonl", "{\"type\": \"openat\"}\n{\"type\": \"opnat\"}\n");
+  FakeHost host{std::string(kSyscallPluginPath)};
+  ASSERT_TRUE(host.Init(R"({"path": ")" + path + "\"}")) << host.LastError();
+  EXPECT_FALSE(host.Open());
+  EXPECT_THAT(host.LastError(), HasSubstr(path + ":2: unknown event type 'opnat'"));
+  std::string number = WriteFile("number.jsonl", "{\"type\": 17}\n");
+  EXPECT_FALSE(host.Open(number));
+  EXPECT_THAT(host.LastError(), HasSubstr(number + ":1: \"type\" is not a string"));
+  // Names are exact: no case folding, no syscall numbers.
+  std::string upper = WriteFile("upper.jsonl", "{\"type\": \"OPENAT\"}\n");
+  EXPECT_FALSE(host.Open(upper));
+  EXPECT_THAT(host.LastError(), HasSubstr(upper + ":1: unknown event type 'OPENAT'"));
 }
 
 TEST_F(JsonlSourceTest, EmitsOnePluginEventPerLineWithTsAndTid) {
@@ -186,6 +253,30 @@ TEST_F(JsonlSourceTest, ExtractsTypedFieldsByJsonPointer) {
   EXPECT_EQ((*values)[5].bytes.at(0).size(), 16u);
 }
 
+TEST_F(JsonlSourceTest, BytesFieldGivesTheStringBytes) {
+  auto host = Started(R"({"b": "\u0000\u007fELF", "n": 3})"
+                      "\n");
+  std::vector<Record> events = host->ReadAll();
+  ASSERT_EQ(events.size(), 1u);
+  auto values = host->ExtractFields(events[0], {"test.bytes[/b]", "test.bytes[/n]"});
+  ASSERT_TRUE(values) << host->LastError();
+  ASSERT_EQ((*values)[0].bytes.size(), 1u);
+  EXPECT_EQ((*values)[0].bytes[0], std::string("\0\x7f"
+                                               "ELF",
+                                               5));
+  EXPECT_FALSE((*values)[1].present());
+}
+
+TEST_F(JsonlSourceTest, EventsWithTheSameNumberStillGetTheirOwnValues) {
+  FakeHost host{std::string(kPluginPath)};
+  ASSERT_TRUE(host.Init(R"({"path": "unused"})"));
+  auto first = host.Extract(Record::Plugin(R"({"x": 1})"), "test.uint64[/x]");
+  auto second = host.Extract(Record::Plugin(R"({"x": 2})"), "test.uint64[/x]");
+  ASSERT_TRUE(first && second) << host.LastError();
+  EXPECT_EQ(first->u64.at(0), 1u);
+  EXPECT_EQ(second->u64.at(0), 2u);
+}
+
 TEST_F(JsonlSourceTest, MissingOrMistypedMembersHaveNoValue) {
   auto host =
       Started(R"({"s": 1, "n": "one", "list": [1, "two"], "ip": "nope", "net": "1.2.3.4/33"})"
@@ -234,8 +325,16 @@ TEST_F(JsonlSourceTest, ExtractsFromEventsItDidNotEmit) {
   auto value = host.Extract(Record::Plugin(R"({"x": 9})"), "test.uint64[/x]");
   ASSERT_TRUE(value) << host.LastError();
   EXPECT_EQ(value->u64.at(0), 9u);
+  // Any type with the plugin's layout (one parameter, a JSON line).
+  auto typed =
+      host.Extract(Record::Make(VIGIL_EVENT_SYSCALL_FIRST + 1, {R"({"x": 3})"}), "test.uint64[/x]");
+  ASSERT_TRUE(typed) << host.LastError();
+  EXPECT_EQ(typed->u64.at(0), 3u);
+  // Records of another layout are not the plugin's.
   EXPECT_FALSE(host.Extract(Record::Make(VIGIL_EVENT_SYSCALL_FIRST, {}), "test.raw"));
   EXPECT_THAT(host.LastError(), HasSubstr("rc 4"));  // VIGIL_NOT_FOUND
+  EXPECT_FALSE(host.Extract(Record::Make(VIGIL_EVENT_SYSCALL_FIRST, {"{}", "{}"}), "test.raw"));
+  EXPECT_THAT(host.LastError(), HasSubstr("rc 4"));
 }
 
 }  // namespace
