@@ -10,7 +10,7 @@
 # docs/benchmarks.md.
 set -euo pipefail
 
-BENCHMARKS=(bus)
+BENCHMARKS=(bus rules)
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "${root}"
