@@ -13,8 +13,6 @@ namespace {
 
 constexpr uint64_t kNsPerSec = 1'000'000'000;
 
-
-
 // RapidJSON output stream appending to a std::string.
 class StringSink {
  public:
@@ -132,6 +130,25 @@ void WriteFieldValue(JsonWriter& w, const AlertFieldValue& value, std::string* s
           w.Uint64(v);
         } else if constexpr (std::is_same_v<T, bool>) {
           w.Bool(v);
+        } else if constexpr (std::is_same_v<T, std::vector<AlertFieldItem>>) {
+          w.StartArray();
+          for (const AlertFieldItem& item : v) {
+            std::visit(
+                [&](const auto& x) {
+                  using X = std::decay_t<decltype(x)>;
+                  if constexpr (std::is_same_v<X, std::string>) {
+                    WriteString(w, x, scratch);
+                  } else if constexpr (std::is_same_v<X, int64_t>) {
+                    w.Int64(x);
+                  } else if constexpr (std::is_same_v<X, uint64_t>) {
+                    w.Uint64(x);
+                  } else {
+                    w.Bool(x);
+                  }
+                },
+                item);
+          }
+          w.EndArray();
         } else {
           // nlohmann prints NaN and infinities as null; RapidJSON would refuse them.
           if (std::isfinite(v)) {
@@ -150,7 +167,6 @@ bool ToTm(uint64_t time_ns, bool local, std::tm* tm) {
 }
 
 }  // namespace
-
 
 std::string FormatTimeIso8601(uint64_t time_ns) {
   std::tm tm{};

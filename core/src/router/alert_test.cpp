@@ -153,13 +153,15 @@ TEST_F(AlertJsonTest, TypedAndNullOutputFields) {
       {"dup", int64_t{1}},
       {"dup", int64_t{2}},  // the later wins
       {"k\"ey", std::string("v")},
+      {"list", std::vector<AlertFieldItem>{std::string("a\"b"), uint64_t{443}, int64_t{-1}, true}},
   };
   AlertJsonOptions o;
   o.include_output = false;
   o.include_tags = false;
   EXPECT_EQ(RenderAlertJson(a, o),
             R"({"hostname":"","output_fields":{"b.false":false,"b.true":true,"d":1.5,"dup":2,)"
-            R"("i":-7,"k\"ey":"v","nan":null,"s":"x\ny","u":18446744073709551615,"z.null":null},)"
+            R"("i":-7,"k\"ey":"v","list":["a\"b",443,-1,true],"nan":null,"s":"x\ny",)"
+            R"("u":18446744073709551615,"z.null":null},)"
             R"("priority":"Debug","rule":"","source":"","time":"1970-01-01T00:00:00.000000000Z"})");
 }
 

@@ -579,6 +579,8 @@ TEST_F(Rules, Outputs) {
   EXPECT_EQ(f["t.str2"], AlertFieldValue(std::monostate{}));
   EXPECT_EQ(f["evt.time"], AlertFieldValue(uint64_t{1700000000123456789ull}));
   EXPECT_EQ(f["t.key[x]"], AlertFieldValue(std::monostate{}));
+  EXPECT_EQ(f["t.list"],
+            AlertFieldValue(std::vector<AlertFieldItem>{std::string("a"), std::string("b")}));
   EXPECT_THAT(a.tags, ElementsAre("z", "a"));
 }
 

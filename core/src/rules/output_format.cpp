@@ -105,7 +105,9 @@ void OutputFormat::Render(const EvalState& s, std::string* message,
     message->append(text);
     if (seen) continue;
     if (info.is_list) {
-      fields->push_back({p.field_text, text});
+      std::vector<AlertFieldItem> items;
+      for (const Value& v : values) items.push_back(ToAlertItem(v, info.type));
+      fields->push_back({p.field_text, std::move(items)});
     } else {
       fields->push_back({p.field_text, ToAlertValue(values[0], info.type)});
     }

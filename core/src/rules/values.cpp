@@ -283,6 +283,24 @@ void AppendRendered(const Value& v, FieldType type, std::string* out) {
   }
 }
 
+AlertFieldItem ToAlertItem(const Value& v, FieldType type) {
+  switch (type) {
+    case FieldType::kUint64:
+    case FieldType::kRelTime:
+    case FieldType::kAbsTime:
+      return v.num;
+    case FieldType::kInt64:
+      return static_cast<int64_t>(v.num);
+    case FieldType::kBool:
+      return v.num != 0;
+    default: {
+      std::string s;
+      AppendRendered(v, type, &s);
+      return s;
+    }
+  }
+}
+
 AlertFieldValue ToAlertValue(const Value& v, FieldType type) {
   switch (type) {
     case FieldType::kUint64:

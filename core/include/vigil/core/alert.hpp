@@ -32,8 +32,12 @@
 
 namespace vigil {
 
-// A field value in output_fields. monostate renders as null (a field with no value, Falco's <NA>).
-using AlertFieldValue = std::variant<std::monostate, std::string, int64_t, uint64_t, bool, double>;
+// One value of a list field (`ka.req.pod.containers.image`), rendered as a JSON array element.
+using AlertFieldItem = std::variant<std::string, int64_t, uint64_t, bool>;
+// A field value in output_fields. monostate renders as null (a field with no value, Falco's <NA>);
+// a list field renders as a JSON array, as Falco does.
+using AlertFieldValue = std::variant<std::monostate, std::string, int64_t, uint64_t, bool, double,
+                                     std::vector<AlertFieldItem>>;
 
 struct AlertField {
   std::string name;
@@ -61,7 +65,6 @@ struct AlertJsonOptions {
   bool include_tags = true;           // json_include_tags_property
   bool include_message = false;       // json_include_message_property: "message", no prefix
 };
-
 
 // "2026-11-27T20:03:23.123456789Z": RFC 3339 UTC with nanoseconds, Falco's "time".
 std::string FormatTimeIso8601(uint64_t time_ns);
