@@ -26,6 +26,7 @@ TEST(LoadConfig, EmptyFileGivesDefaults) {
   EXPECT_EQ(cfg->path, "vigil.yaml");
   EXPECT_THAT(cfg->plugin_paths, ElementsAre(std::string(DefaultPluginDir())));
   EXPECT_FALSE(cfg->allow_insecure_plugins);
+  EXPECT_TRUE(cfg->watch_rules_files);
   EXPECT_TRUE(cfg->plugins.empty());
   EXPECT_THAT(cfg->rules_files, ElementsAre("/etc/vigil/rules.d"));
   EXPECT_TRUE(cfg->outputs.empty());
@@ -43,6 +44,7 @@ TEST(LoadConfig, ReadsEveryKey) {
   ASSERT_TRUE(cfg.ok()) << cfg.status().message();
   EXPECT_THAT(cfg->plugin_paths, ElementsAre("/opt/vigil/plugins", "/usr/lib/vigil/plugins"));
   EXPECT_TRUE(cfg->allow_insecure_plugins);
+  EXPECT_FALSE(cfg->watch_rules_files);
 
   ASSERT_EQ(cfg->plugins.size(), 2u);
   const PluginSpec& audit = cfg->plugins[0];
