@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <set>
 #include <string>
 #include <string_view>
@@ -616,10 +617,16 @@ void Collector::DefineRule(ItemReader& r, const ItemFields& fields) {
     if (std::optional<vigil_priority> p = ParsePriority(*v)) {
       rule.priority = *p;
     } else {
+      std::string lower = *v;
+      for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      std::string hint =
+          internal::DidYouMean(lower, {"emergency", "alert", "critical", "error", "warning",
+                                       "notice", "informational", "debug"});
       r.Error(r.PosOf(priority->value), "bad-priority",
-              fmt::format("invalid priority '{}' (one of emergency, alert, critical, error, "
-                          "warning, notice, informational, debug)",
-                          *v),
+              hint.empty() ? fmt::format("invalid priority '{}' (one of emergency, alert, "
+                                         "critical, error, warning, notice, informational, debug)",
+                                         *v)
+                           : fmt::format("invalid priority '{}'{}", *v, hint),
               *v);
     }
   } else {

@@ -680,6 +680,8 @@ class Compiler {
   }
 
   void WarnUnused() {
+    // A rule that did not compile may be the one that uses them: no noise on top of the errors.
+    if (diags_.has_errors()) return;
     for (size_t i = 0; i < c_.lists.size(); ++i) {
       if (list_used_[i]) continue;
       const ListDef& l = c_.lists[i];
