@@ -167,6 +167,14 @@ class Collector {
                          const std::vector<std::string>& keys, RuleDef& rule);
   bool MergeExceptions(ItemReader& r, const ItemEntry& e, RuleDef& rule);
 
+  // How an item merges with an earlier one: `append: true` (deprecated) or `override:`, never both.
+  struct Merge {
+    bool append = false;
+    Overrides overrides;
+  };
+  std::optional<Merge> ReadMerge(ItemReader& r, const ItemFields& fields,
+                                 const std::vector<std::string_view>& appendable,
+                                 const std::vector<std::string_view>& replaceable);
   std::optional<bool> ReadAppendFlag(ItemReader& r, const ItemFields& fields);
   std::optional<Overrides> ReadOverrides(ItemReader& r, const ItemFields& fields,
                                          const std::vector<std::string_view>& appendable,
@@ -412,6 +420,20 @@ void Collector::CheckPluginRequirement(ItemReader& r, const RequiredPlugin& req)
   r.Error(req.pos, "plugin-version", std::move(message), req.name);
 }
 
+std::optional<Collector::Merge> Collector::ReadMerge(
+    ItemReader& r, const ItemFields& fields, const std::vector<std::string_view>& appendable,
+    const std::vector<std::string_view>& replaceable) {
+  const std::optional<bool> append = ReadAppendFlag(r, fields);
+  const std::optional<Overrides> overrides = ReadOverrides(r, fields, appendable, replaceable);
+  if (!append || !overrides) return std::nullopt;
+  if (*append && !overrides->empty()) {
+    r.Error(r.item_pos(), "append-and-override",
+            "'override' and 'append: true' cannot be used together");
+    return std::nullopt;
+  }
+  return Merge{*append, *overrides};
+}
+
 std::optional<bool> Collector::ReadAppendFlag(ItemReader& r, const ItemFields& fields) {
   const ItemEntry* e = fields.Find("append");
   if (e == nullptr) return false;
@@ -494,14 +516,10 @@ void Collector::ReadList(ItemReader& r, const ItemFields& fields) {
             *name);
     return;
   }
-  const std::optional<bool> append = ReadAppendFlag(r, fields);
-  const std::optional<Overrides> overrides = ReadOverrides(r, fields, {"items"}, {"items"});
-  if (!append || !overrides) return;
-  if (*append && !overrides->empty()) {
-    r.Error(r.item_pos(), "append-and-override",
-            "'override' and 'append: true' cannot be used together");
-    return;
-  }
+  const std::optional<Merge> merge = ReadMerge(r, fields, {"items"}, {"items"});
+  if (!merge) return;
+  const bool append = merge->append;
+  const Overrides& overrides = merge->overrides;
   const ItemEntry* items_entry = r.Require(fields, "items");
   if (items_entry == nullptr) return;
   auto items = r.ReadScalarList(*items_entry);
@@ -509,7 +527,7 @@ void Collector::ReadList(ItemReader& r, const ItemFields& fields) {
   ListDef def{*name, r.item_pos(), {}};
   for (const auto& item : *items) def.items.push_back(ListItem{item.value, r.PosOf(item.node)});
 
-  if (*append || !overrides->append.empty()) {
+  if (append || !overrides.append.empty()) {
     ListDef* prev = lists_.Find(*name);
     if (prev == nullptr) {
       r.Error(r.item_pos(), "undefined-item",
@@ -534,20 +552,16 @@ void Collector::ReadMacro(ItemReader& r, const ItemFields& fields) {
             "macro names must be identifiers: a letter, then letters, digits or '_'", *name);
     return;
   }
-  const std::optional<bool> append = ReadAppendFlag(r, fields);
-  const std::optional<Overrides> overrides = ReadOverrides(r, fields, {"condition"}, {"condition"});
-  if (!append || !overrides) return;
-  if (*append && !overrides->empty()) {
-    r.Error(r.item_pos(), "append-and-override",
-            "'override' and 'append: true' cannot be used together");
-    return;
-  }
+  const std::optional<Merge> merge = ReadMerge(r, fields, {"condition"}, {"condition"});
+  if (!merge) return;
+  const bool append = merge->append;
+  const Overrides& overrides = merge->overrides;
   const ItemEntry* condition_entry = r.Require(fields, "condition");
   if (condition_entry == nullptr) return;
   std::optional<LocatedText> condition = r.ReadText(*condition_entry);
   if (!condition) return;
 
-  if (*append || !overrides->append.empty()) {
+  if (append || !overrides.append.empty()) {
     MacroDef* prev = macros_.Find(*name);
     if (prev == nullptr) {
       r.Error(r.item_pos(), "undefined-item",
@@ -567,18 +581,13 @@ void Collector::ReadRule(ItemReader& r, const ItemFields& fields) {
   if (!name) return;
   r.SetItemName(*name);
   r.CheckKeys(fields, kRuleKeys);
-  const std::optional<bool> append = ReadAppendFlag(r, fields);
-  const std::optional<Overrides> overrides =
-      ReadOverrides(r, fields, kRuleAppendable, kRuleReplaceable);
-  if (!append || !overrides) return;
-  if (*append && !overrides->empty()) {
-    r.Error(r.item_pos(), "append-and-override",
-            "'override' and 'append: true' cannot be used together");
-    return;
-  }
-  if (!overrides->empty()) {
-    OverrideRule(r, fields, *overrides);
-  } else if (*append) {
+  const std::optional<Merge> merge = ReadMerge(r, fields, kRuleAppendable, kRuleReplaceable);
+  if (!merge) return;
+  const bool append = merge->append;
+  const Overrides& overrides = merge->overrides;
+  if (!overrides.empty()) {
+    OverrideRule(r, fields, overrides);
+  } else if (append) {
     AppendToRule(r, fields);
   } else if (!fields.Has("condition") && !fields.Has("output") && !fields.Has("desc") &&
              !fields.Has("priority")) {

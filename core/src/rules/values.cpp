@@ -302,21 +302,7 @@ AlertFieldItem ToAlertItem(const Value& v, FieldType type) {
 }
 
 AlertFieldValue ToAlertValue(const Value& v, FieldType type) {
-  switch (type) {
-    case FieldType::kUint64:
-    case FieldType::kRelTime:
-    case FieldType::kAbsTime:
-      return v.num;
-    case FieldType::kInt64:
-      return static_cast<int64_t>(v.num);
-    case FieldType::kBool:
-      return v.num != 0;
-    default: {
-      std::string s;
-      AppendRendered(v, type, &s);
-      return s;
-    }
-  }
+  return std::visit([](auto&& x) -> AlertFieldValue { return x; }, ToAlertItem(v, type));
 }
 
 }  // namespace vigil::rules
