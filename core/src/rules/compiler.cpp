@@ -25,7 +25,12 @@ using ast::Op;
 
 // A condition tree larger than this after expanding macros is refused (macros referring to
 // each other twice per level grow exponentially).
-constexpr size_t kMaxExpandedNodes = 1u << 20;
+constexpr size_t kMaxExpandedNodes = 1u << 18;
+// And deeper than this (macros within macros within ...): every later pass recurses over the tree.
+constexpr int kMaxExpandedDepth = 2000;
+// Lists of lists: at most this many items once expanded, and this deep.
+constexpr size_t kMaxListItems = 1u << 18;
+constexpr int kMaxListDepth = 2000;
 
 struct Origin {
   std::string kind;  // "rule", "macro", "list"
@@ -84,8 +89,6 @@ class Compiler {
     ParseMacros();
     for (const RuleDef& r : c_.rules) CompileRule(r);
     WarnUnused();
-    out_->lists = c_.lists.size();
-    out_->macros = c_.macros.size();
     out_->BuildIndex(opt_.index_by_event_type);
   }
 
@@ -162,7 +165,6 @@ class Compiler {
     for (size_t i = 0; i < c_.macros.size(); ++i) {
       const MacroDef& m = c_.macros[i];
       uint32_t origin = AddOrigin({"macro", m.name, &m.condition, m.pos, ""});
-      macro_origin_.push_back(origin);
       ParseResult r = ParseCondition(m.condition.text);
       if (!r.expr) {
         Report(Severity::kError, r.error.code, origin, r.error.pos, r.error.token, r.error.message);
@@ -176,7 +178,7 @@ class Compiler {
   // ---- lists ----
 
   // The items of list `idx`, with the lists it names expanded (cycles reported).
-  const std::vector<std::string>& ListItems(size_t idx) {
+  const std::vector<std::string>& ListItems(size_t idx, int depth = 0) {
     if (list_state_[idx] == kDone) return list_items_[idx];
     list_state_[idx] = kExpanding;
     const ListDef& l = c_.lists[idx];
@@ -199,7 +201,18 @@ class Compiler {
                  fmt::format("list '{}' refers to itself through '{}'", l.name, item.value));
         continue;
       }
-      const auto& nested = ListItems(it->second);
+      if (depth >= kMaxListDepth) {
+        ReportAt(Severity::kError, "too-large", item.pos, "list", l.name, item.value,
+                 "lists nested too deeply");
+        break;
+      }
+      const auto& nested = ListItems(it->second, depth + 1);
+      if (items.size() + nested.size() > kMaxListItems) {
+        ReportAt(Severity::kError, "too-large", item.pos, "list", l.name, item.value,
+                 fmt::format("list has more than {} items once the lists it names are expanded",
+                             kMaxListItems));
+        break;
+      }
       items.insert(items.end(), nested.begin(), nested.end());
     }
     list_items_[idx] = std::move(items);
@@ -233,11 +246,11 @@ class Compiler {
 
   // ---- macros ----
 
-  void Expand(ExprPtr& e, RuleCtx& ctx, std::vector<size_t>& stack) {
-    if (++ctx.nodes > kMaxExpandedNodes) {
+  void Expand(ExprPtr& e, RuleCtx& ctx, std::vector<size_t>& stack, int depth = 0) {
+    if (++ctx.nodes > kMaxExpandedNodes || depth > kMaxExpandedDepth) {
       if (!ctx.failed) {
         RuleError(ctx, "syntax", e->origin, e->pos, "",
-                  "condition too large after expanding macros");
+                  "condition too large or too deeply nested after expanding macros");
       }
       ctx.failed = true;
       return;
@@ -265,7 +278,7 @@ class Compiler {
         }
         ExprPtr copy = macro_ast_[m]->Clone();
         stack.push_back(m);
-        Expand(copy, ctx, stack);
+        Expand(copy, ctx, stack, depth + 1);
         stack.pop_back();
         copy->macro = static_cast<int32_t>(m);
         e = std::move(copy);
@@ -275,7 +288,7 @@ class Compiler {
         ExpandListValues(*e, ctx);
         return;
       default:
-        for (ExprPtr& c : e->children) Expand(c, ctx, stack);
+        for (ExprPtr& c : e->children) Expand(c, ctx, stack, depth + 1);
         return;
     }
   }
@@ -713,7 +726,6 @@ class Compiler {
     std::optional<bool> constant;
   };
   std::map<std::pair<std::string, int32_t>, SharedMacro> built_macros_;
-  std::vector<uint32_t> macro_origin_;
 };
 
 }  // namespace

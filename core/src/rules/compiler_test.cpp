@@ -408,6 +408,38 @@ TEST_F(Rules, UndefinedMacroAndCycles) {
   EXPECT_TRUE(Find("list-cycle")) << Errors();
 }
 
+TEST_F(Rules, DeepMacroChainsAreRefusedNotACrash) {
+  // 20000 macros each using the next: a tree deeper than any pass may recurse.
+  std::string text;
+  for (int i = 0; i < 20000; ++i) {
+    text += "- macro: m" + std::to_string(i) + "\n  condition: m" + std::to_string(i + 1) + "\n";
+  }
+  text += "- macro: m20000\n  condition: t.str = x\n" + Rule("r", "m0");
+  EXPECT_FALSE(Load({text}));
+  const Diagnostic* d = Find("syntax");
+  ASSERT_TRUE(d) << Errors();
+  EXPECT_THAT(d->message, HasSubstr("too deeply nested"));
+}
+
+TEST_F(Rules, ListBombsAreRefused) {
+  // Each list names the next one 16 times: 16^8 items if expanded blindly.
+  std::string text;
+  for (int i = 0; i < 8; ++i) {
+    text += "- list: l" + std::to_string(i) + "\n  items: [";
+    for (int j = 0; j < 16; ++j) text += (j ? ", l" : "l") + std::to_string(i + 1);
+    text += "]\n";
+  }
+  text += "- list: l8\n  items: [a]\n" + Rule("r", "t.str in (l0)");
+  EXPECT_FALSE(Load({text}));
+  EXPECT_TRUE(Find("too-large")) << Errors();
+  text.clear();
+  for (int i = 0; i < 20000; ++i) {
+    text += "- list: d" + std::to_string(i) + "\n  items: [d" + std::to_string(i + 1) + "]\n";
+  }
+  EXPECT_FALSE(Load({text + Rule("r", "t.str in (d0)")}));
+  EXPECT_TRUE(Find("too-large")) << Errors();
+}
+
 TEST_F(Rules, TypeErrors) {
   EXPECT_FALSE(Load({Rule("r", "t.u = abc")}));
   const Diagnostic* d = Find("bad-value");

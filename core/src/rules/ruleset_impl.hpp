@@ -44,8 +44,6 @@ class RulesetImpl final : public Ruleset {
   }
   void BuildIndex(bool by_event_type);
 
-  size_t lists = 0, macros = 0;  // counts, for messages
-
  private:
   // Keeps the cache of shared slots valid: a new number per event.
   const EvalState& StateFor(const fields::EventContext& event);
