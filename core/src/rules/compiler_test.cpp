@@ -2,11 +2,14 @@
 // values, macros, lists, exceptions, the event-type index, constant folding, outputs, errors.
 // (The end-to-end semantics suite through `vigil run` lives in tests/rules.)
 #include <arpa/inet.h>
+#include <fnmatch.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <map>
+#include <random>
 
+#include "values.hpp"
 #include "vigil/core/event_types.hpp"
 #include "vigil/core/rules.hpp"
 
@@ -211,6 +214,29 @@ TEST_F(Rules, StringOperators) {
   EXPECT_TRUE(Eval("t.str exists"));
   EXPECT_TRUE(Eval("t.str < /v"));
   EXPECT_TRUE(Eval("t.str > /a"));
+}
+
+TEST(GlobMatch, AgreesWithFnmatch) {
+  // Random patterns and strings over a small alphabet, against glibc's fnmatch (flags 0).
+  std::mt19937 rng(42);
+  const std::string pat_chars = "ab*?[]!-\\/";
+  const std::string str_chars = "ab-]/";
+  for (int n = 0; n < 200000; ++n) {
+    std::string p, v;
+    for (size_t i = rng() % 8; i > 0; --i) p += pat_chars[rng() % pat_chars.size()];
+    for (size_t i = rng() % 8; i > 0; --i) v += str_chars[rng() % str_chars.size()];
+    ASSERT_EQ(GlobMatch(p, v, false), fnmatch(p.c_str(), v.c_str(), 0) == 0)
+        << "pattern '" << p << "' value '" << v << "'";
+  }
+  EXPECT_TRUE(GlobMatch("/USR/*/b[A]SH", "/usr/bin/Bash", true));
+}
+
+TEST(GlobMatch, IsLinearOnPathologicalPatterns) {
+  // glibc's fnmatch takes exponential time here; a rule must not stall the engine.
+  std::string pattern;
+  for (int i = 0; i < 40; ++i) pattern += "*a";
+  pattern += "*b";
+  EXPECT_FALSE(GlobMatch(pattern, std::string(4000, 'a'), false));
 }
 
 TEST_F(Rules, NumericBoolIpAndTimeOperators) {

@@ -1,6 +1,5 @@
 #include "eval.hpp"
 
-#include <fnmatch.h>
 #include <re2/re2.h>
 
 #include <unordered_set>
@@ -242,16 +241,8 @@ bool Ordered(Op op, T a, T b) {
   }
 }
 
-bool Glob(std::string_view pattern, std::string_view value, bool icase, std::string* scratch_p,
-          std::string* scratch_v) {
-  scratch_p->assign(pattern);
-  scratch_v->assign(value);
-  return fnmatch(scratch_p->c_str(), scratch_v->c_str(), icase ? FNM_CASEFOLD : 0) == 0;
-}
-
 // Two values of the same type class (a field against a field).
-bool CompareValues(Op op, FieldType type, const Value& a, const Value& b, std::string* s1,
-                   std::string* s2) {
+bool CompareValues(Op op, FieldType type, const Value& a, const Value& b) {
   switch (ClassOf(type)) {
     case TypeClass::kString:
       switch (op) {
@@ -266,9 +257,9 @@ bool CompareValues(Op op, FieldType type, const Value& a, const Value& b, std::s
         case Op::kEndsWith:
           return a.bytes.ends_with(b.bytes);
         case Op::kGlob:
-          return Glob(b.bytes, a.bytes, false, s1, s2);
+          return GlobMatch(b.bytes, a.bytes, false);
         case Op::kIGlob:
-          return Glob(b.bytes, a.bytes, true, s1, s2);
+          return GlobMatch(b.bytes, a.bytes, true);
         case Op::kIn:
         case Op::kIntersects:
           return a.bytes == b.bytes;
@@ -385,9 +376,9 @@ class CompareNode final : public Node {
           case Op::kEndsWith:
             return v.bytes.ends_with(c);
           case Op::kGlob:
-            return Glob(c, v.bytes, false, &scratch_[0], &scratch_[1]);
+            return GlobMatch(c, v.bytes, false);
           case Op::kIGlob:
-            return Glob(c, v.bytes, true, &scratch_[0], &scratch_[1]);
+            return GlobMatch(c, v.bytes, true);
           case Op::kRegex:
             return RE2::FullMatch(re2::StringPiece(v.bytes.data(), v.bytes.size()), *spec_.regex);
           case Op::kPmatch:
@@ -418,11 +409,11 @@ class CompareNode final : public Node {
     auto matches = [&](const Value& v) {
       if (op == Op::kIn || op == Op::kIntersects) {
         for (const Value& r : rhs) {
-          if (CompareValues(op, spec_.type, v, r, &scratch_[0], &scratch_[1])) return true;
+          if (CompareValues(op, spec_.type, v, r)) return true;
         }
         return false;
       }
-      return CompareValues(op, spec_.type, v, rhs[0], &scratch_[0], &scratch_[1]);
+      return CompareValues(op, spec_.type, v, rhs[0]);
     };
     if (spec_.lhs_is_list && op == Op::kIn) {
       for (const Value& v : values) {
@@ -446,7 +437,6 @@ class CompareNode final : public Node {
   std::unordered_set<uint64_t> numbers_;
   std::vector<IpNet> nets_;
   PathPrefixSet paths_;
-  std::string scratch_[2];
 };
 
 }  // namespace

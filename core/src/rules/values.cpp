@@ -193,6 +193,87 @@ char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' +
 char Upper(char c) { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c; }
 }  // namespace
 
+namespace {
+
+// Matches the bracket expression starting at pattern[*i] ('[') against `c`; advances *i past it.
+// A '[' without its ']' is an ordinary character, as in fnmatch.
+bool MatchClass(std::string_view p, size_t* i, char c, bool icase, bool* ok) {
+  size_t j = *i + 1;
+  bool negate = j < p.size() && (p[j] == '!' || p[j] == '^');
+  if (negate) ++j;
+  bool matched = false;
+  bool first = true;
+  while (j < p.size() && (p[j] != ']' || first)) {
+    first = false;
+    char lo = p[j];
+    if (lo == '\\' && j + 1 < p.size()) lo = p[++j];
+    char hi = lo;
+    if (j + 2 < p.size() && p[j + 1] == '-' && p[j + 2] != ']') {
+      hi = p[j + 2];
+      if (hi == '\\' && j + 3 < p.size()) hi = p[++j + 2];
+      j += 2;
+    }
+    auto in = [&](char x) { return x >= lo && x <= hi; };
+    if (in(c) || (icase && (in(Lower(c)) || in(Upper(c))))) matched = true;
+    ++j;
+  }
+  if (j >= p.size()) {  // no closing ']': a literal '['
+    *ok = false;
+    return false;
+  }
+  *ok = true;
+  *i = j + 1;
+  return matched != negate;
+}
+
+// One pattern element at pattern[*i] against `c` (not '*'); advances *i.
+bool MatchOne(std::string_view p, size_t* i, char c, bool icase) {
+  char pc = p[*i];
+  if (pc == '?') {
+    ++*i;
+    return true;
+  }
+  if (pc == '[') {
+    bool ok = false;
+    size_t j = *i;
+    bool m = MatchClass(p, &j, c, icase, &ok);
+    if (ok) {
+      *i = j;
+      return m;
+    }
+  }
+  if (pc == '\\' && *i + 1 < p.size()) pc = p[++*i];
+  ++*i;
+  return icase ? Lower(pc) == Lower(c) : pc == c;
+}
+
+}  // namespace
+
+bool GlobMatch(std::string_view p, std::string_view v, bool icase) {
+  // Greedy with one backtrack point (the last '*'): a later '*' makes earlier choices final.
+  size_t pi = 0, vi = 0;
+  size_t star_p = std::string_view::npos, star_v = 0;
+  while (vi < v.size()) {
+    if (pi < p.size() && p[pi] == '*') {
+      while (pi < p.size() && p[pi] == '*') ++pi;
+      star_p = pi;
+      star_v = vi;
+      continue;
+    }
+    size_t next = pi;
+    if (pi < p.size() && MatchOne(p, &next, v[vi], icase)) {
+      pi = next;
+      ++vi;
+      continue;
+    }
+    if (star_p == std::string_view::npos) return false;
+    pi = star_p;
+    vi = ++star_v;
+  }
+  while (pi < p.size() && p[pi] == '*') ++pi;
+  return pi == p.size();
+}
+
 bool IContains(std::string_view hay, std::string_view needle) {
   if (needle.size() > hay.size()) return false;
   for (size_t i = 0; i + needle.size() <= hay.size(); ++i) {

@@ -53,6 +53,11 @@ std::optional<std::string> DecodeHex(std::string_view text);
 // Standard base64 (with or without padding); nullopt when it is not base64.
 std::optional<std::string> DecodeBase64(std::string_view text);
 
+// fnmatch-style glob (`*`, `?`, `[a-z]`, `[!x]`, `\` escapes; `*` also matches '/'), in
+// O(pattern × value) time whatever the pattern: glibc's fnmatch backtracks exponentially on
+// patterns like `*a*a*a*b`, and patterns come from rules files.
+bool GlobMatch(std::string_view pattern, std::string_view value, bool icase);
+
 // Case-insensitive (ASCII) substring search, without allocating.
 bool IContains(std::string_view haystack, std::string_view lowered_needle);
 std::string AsciiLower(std::string_view s);
