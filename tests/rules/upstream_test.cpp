@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
 #include <set>
 
 #include "falco_fields.hpp"
@@ -135,49 +136,38 @@ TEST_F(Upstream, RulesMeanWhatTheyMeanInFalco) {
   auto rs = Load(Syscall(), options_);
   ASSERT_TRUE(rs) << Errors();
   using Row = testing::FalcoFieldValues::Row;
-  auto set = [&](Row row, const char* field, const char* value) {
-    ASSERT_TRUE(values_->Set(row, field, value).ok()) << field;
+  using Fields = std::map<std::string, std::string>;
+  auto make_row = [&](const Fields& fields) {
+    Row row = values_->AddRow();
+    for (const auto& [f, v] : fields) EXPECT_TRUE(values_->Set(row, f, v).ok()) << f;
+    return row;
   };
   // A plain `cat /etc/shadow` by a login shell's child: Read sensitive file untrusted.
-  Row shadow = values_->AddRow();
-  for (auto [f, v] : std::initializer_list<std::pair<const char*, const char*>>{
-           {"fd.name", "/etc/shadow"},
-           {"fd.directory", "/etc"},
-           {"fd.filename", "shadow"},
-           {"fd.typechar", "f"},
-           {"fd.num", "3"},
-           {"evt.is_open_read", "true"},
-           {"evt.is_open_write", "false"},
-           {"evt.arg.flags", "O_RDONLY"},
-           {"proc.name", "cat"},
-           {"proc.pname", "bash"},
-           {"proc.exepath", "/usr/bin/cat"},
-           {"proc.cmdline", "cat /etc/shadow"},
-           {"proc.aname[2]", "sshd"},
-           {"user.name", "root"},
-           {"container.id", "host"}}) {
-    set(shadow, f, v);
-  }
+  Fields read_shadow = {{"fd.name", "/etc/shadow"},
+                        {"fd.directory", "/etc"},
+                        {"fd.filename", "shadow"},
+                        {"fd.typechar", "f"},
+                        {"fd.num", "3"},
+                        {"evt.is_open_read", "true"},
+                        {"evt.is_open_write", "false"},
+                        {"evt.arg.flags", "O_RDONLY"},
+                        {"proc.name", "cat"},
+                        {"proc.pname", "bash"},
+                        {"proc.exepath", "/usr/bin/cat"},
+                        {"proc.cmdline", "cat /etc/shadow"},
+                        {"proc.aname[2]", "sshd"},
+                        {"user.name", "root"},
+                        {"container.id", "host"}};
+  Row shadow = make_row(read_shadow);
   EXPECT_THAT(Fire(*rs, "openat", shadow), ::testing::Contains("Read sensitive file untrusted"));
-  // The same read by a trusted program (sshd's child `sshd`): Falco's exception list applies.
-  Row trusted = values_->AddRow();
-  for (auto [f, v] : std::initializer_list<std::pair<const char*, const char*>>{
-           {"fd.name", "/etc/shadow"},
-           {"fd.directory", "/etc"},
-           {"fd.filename", "shadow"},
-           {"fd.typechar", "f"},
-           {"fd.num", "3"},
-           {"evt.is_open_read", "true"},
-           {"evt.is_open_write", "false"},
-           {"evt.arg.flags", "O_RDONLY"},
-           {"proc.name", "sshd"},
-           {"proc.pname", "sshd"},
-           {"proc.exepath", "/usr/sbin/sshd"},
-           {"proc.cmdline", "sshd -D"},
-           {"user.name", "root"},
-           {"container.id", "host"}}) {
-    set(trusted, f, v);
-  }
+  // The same read by a trusted program (sshd): Falco's exception list applies.
+  Fields by_sshd = read_shadow;
+  by_sshd["proc.name"] = "sshd";
+  by_sshd["proc.pname"] = "sshd";
+  by_sshd["proc.exepath"] = "/usr/sbin/sshd";
+  by_sshd["proc.cmdline"] = "sshd -D";
+  by_sshd.erase("proc.aname[2]");
+  Row trusted = make_row(by_sshd);
   EXPECT_THAT(Fire(*rs, "openat", trusted),
               ::testing::Not(::testing::Contains("Read sensitive file untrusted")));
   // The read as an execve event: the rule's event types exclude it.
