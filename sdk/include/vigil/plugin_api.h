@@ -47,9 +47,9 @@ extern "C" {
 /* ---- Version ---------------------------------------------------------------------------- */
 
 #define VIGIL_PLUGIN_API_VERSION_MAJOR 1
-#define VIGIL_PLUGIN_API_VERSION_MINOR 0
+#define VIGIL_PLUGIN_API_VERSION_MINOR 1
 #define VIGIL_PLUGIN_API_VERSION_PATCH 0
-#define VIGIL_PLUGIN_API_VERSION_STRING "1.0.0"
+#define VIGIL_PLUGIN_API_VERSION_STRING "1.1.0"
 
 /* The name of the one exported entry function; its type is vigil_plugin_entry_fn. */
 #define VIGIL_PLUGIN_ENTRY_SYMBOL "vigil_plugin_entry"
@@ -302,6 +302,18 @@ typedef struct vigil_plugin_api {
   /* Optional for outputs. Called when the operator asks outputs to reopen files (SIGHUP), from the
    * output's thread, between deliveries. */
   vigil_rc (*reopen)(vigil_plugin* state);
+
+  /* ---- Since 1.1 ---- */
+
+  /* Optional for sources. The event types the host needs from this instance: those its loaded
+   * rules can match plus those its state keeping needs, so the source can leave the others out
+   * where they arise (the eBPF probe filters them in the kernel). types[0..ntypes) are event type
+   * codes (event_types.h), sorted, valid during the call only. Called from the source's reader
+   * thread between next_batch calls: before the first next_batch and again after every rules
+   * reload that changes the set. Without it, or on VIGIL_FAILURE (logged), the source produces
+   * what it chooses and the host ignores what no rule needs. */
+  vigil_rc (*set_event_types)(vigil_plugin* state, vigil_source_instance* instance,
+                              const uint16_t* types, uint32_t ntypes);
 } vigil_plugin_api;
 
 /* The type of the exported entry function. The table is static, valid for the library's life. */

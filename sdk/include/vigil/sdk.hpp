@@ -25,6 +25,7 @@
 //      public:
 //       vigil_rc NextBatch(vigil_event_batch* batch);            // required
 //       std::string Progress(uint32_t& pct_x100);                // optional
+//       void SetEventTypes(const std::vector<uint16_t>& types);  // optional: what the host needs
 //     };
 //     std::unique_ptr<Instance> Open(const std::string& params);
 //     std::string EventToString(const vigil_event_input& event); // optional
@@ -454,6 +455,9 @@ using NextBatchOp = decltype(std::declval<T&>().NextBatch(std::declval<vigil_eve
 template <class T>
 using ProgressOp = decltype(std::declval<T&>().Progress(std::declval<uint32_t&>()));
 template <class T>
+using SetEventTypesOp =
+    decltype(std::declval<T&>().SetEventTypes(std::declval<const std::vector<uint16_t>&>()));
+template <class T>
 using EventToStringOp =
     decltype(std::declval<T&>().EventToString(std::declval<const vigil_event_input&>()));
 template <class T>
@@ -608,6 +612,15 @@ struct PluginBinding {
     });
   }
 
+  static vigil_rc SetEventTypes(vigil_plugin*, vigil_source_instance* instance,
+                                const uint16_t* types, uint32_t ntypes) noexcept {
+    return detail::Guarded("set_event_types", [&] {
+      reinterpret_cast<InstanceHolder<>*>(instance)->instance->SetEventTypes(
+          std::vector<uint16_t>(types, types + ntypes));
+      return VIGIL_OK;
+    });
+  }
+
   static const char* Progress(vigil_plugin*, vigil_source_instance* instance,
                               uint32_t* pct_x100) noexcept {
     auto* holder = reinterpret_cast<InstanceHolder<>*>(instance);
@@ -753,6 +766,7 @@ const vigil_plugin_api* PluginTable() {
       t.close = &B::Close;
       t.next_batch = &B::NextBatch;
       if constexpr (kHas<Instance, detail::ProgressOp>) t.progress = &B::Progress;
+      if constexpr (kHas<Instance, detail::SetEventTypesOp>) t.set_event_types = &B::SetEventTypes;
       if constexpr (kHas<P, detail::EventToStringOp>) t.event_to_string = &B::EventToString;
     }
     if constexpr (kHas<P, detail::FieldsOp>) {

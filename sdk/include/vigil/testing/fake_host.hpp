@@ -382,6 +382,16 @@ class FakeHost {
   }
   bool eof() const { return eof_; }
 
+  // Tells the open instance which event types the host needs (set_event_types, API 1.1).
+  bool SetEventTypes(const std::vector<uint16_t>& types) {
+    auto fn = Member(&vigil_plugin_api::set_event_types);
+    if (fn == nullptr || instance_ == nullptr) {
+      return Fail("SetEventTypes: no set_event_types function or no open instance");
+    }
+    vigil_rc rc = fn(state_, instance_, types.data(), static_cast<uint32_t>(types.size()));
+    return rc == VIGIL_OK || FailFromPlugin("set_event_types", rc);
+  }
+
   std::optional<std::string> Progress(uint32_t* pct_x100) {
     auto fn = Member(&vigil_plugin_api::progress);
     if (fn == nullptr || instance_ == nullptr) {
@@ -610,7 +620,8 @@ class FakeHost {
          has(&vigil_plugin_api::event_source) && has(&vigil_plugin_api::open) &&
              has(&vigil_plugin_api::close) && has(&vigil_plugin_api::next_batch),
          has(&vigil_plugin_api::open) || has(&vigil_plugin_api::close) ||
-             has(&vigil_plugin_api::next_batch) || has(&vigil_plugin_api::progress)},
+             has(&vigil_plugin_api::next_batch) || has(&vigil_plugin_api::progress) ||
+             has(&vigil_plugin_api::set_event_types)},
         {VIGIL_CAP_EXTRACT, "extract",
          has(&vigil_plugin_api::fields) && has(&vigil_plugin_api::extract_fields),
          has(&vigil_plugin_api::fields) || has(&vigil_plugin_api::extract_fields)},
