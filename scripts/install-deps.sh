@@ -10,6 +10,10 @@ packages=(
   libboost-dev libyaml-cpp-dev rapidjson-dev libssl-dev libfmt-dev libcli11-dev libre2-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev python3
+  # the eBPF probe: BPF C is compiled with clang; bpftool makes the libbpf skeleton
+  clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool
+  # benchmark peers (scripts/bench.sh syscalls)
+  libbpf-tools bpftrace
 )
 
 missing=()
