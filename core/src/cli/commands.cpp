@@ -256,9 +256,11 @@ int Fields(const CommonArgs& args) {
     log::error("{}", cfg.status().message());
     return 2;
   }
-  // Every field rules may use: the core's, then each extract plugin's, as the engine sees them.
+  // Every field rules may use: the core's, the syscall fields, then each extract plugin's, as the
+  // engine sees them (RulesSetup's order).
   fields::FieldRegistry registry;
   fields::RegisterCoreFields(registry, {});
+  fields::RegisterSyscallFields(registry, nullptr);
   for (const Found& f : FindPlugins(*cfg)) {
     if (f.library.ok() && (*f.library)->Has(VIGIL_CAP_EXTRACT)) {
       registry.Add(fields::MakePluginFieldProvider(*f.library, nullptr));

@@ -27,6 +27,11 @@ class PluginLibrary;
 class PluginInstance;
 }  // namespace vigil
 
+namespace vigil::state {
+struct EventView;
+class SyscallState;
+}  // namespace vigil::state
+
 namespace vigil::fields {
 
 // Falco's field types, as plugins declare them (plugin_api.h vigil_field_type).
@@ -60,6 +65,8 @@ struct EventContext {
   uint16_t type = 0;
   uint32_t source_index = 0;                 // index into the engine's source names
   const std::string* source_name = nullptr;  // "syscall", "k8s_audit", ...
+  // For events of source "syscall": what the syscall state found (thread, fd, resolved paths).
+  const state::EventView* syscall = nullptr;
 };
 
 class Extractor {
@@ -154,5 +161,10 @@ void RegisterCoreFields(FieldRegistry& registry, const CoreFieldOptions& options
 // outlive the extractors.
 std::shared_ptr<FieldProvider> MakePluginFieldProvider(std::shared_ptr<const PluginLibrary> library,
                                                        PluginInstance* instance);
+
+// The syscall fields (`evt.arg.*`, `evt.res`, `proc.*`, `thread.*`, `fd.*`, `user.*`, `group.*`)
+// for source "syscall", read from the event record and `state` (through EventContext::syscall).
+// With no state (`vigil validate`) they declare and bind but never have a value.
+void RegisterSyscallFields(FieldRegistry& registry, const state::SyscallState* state);
 
 }  // namespace vigil::fields
