@@ -86,6 +86,7 @@ class ConfigReader {
   void ReadOutputs(const Member& m, Config& cfg);
   void ReadLog(const Member& m, Config& cfg);
   void ReadEngine(const Member& m, Config& cfg);
+  void ReadBaseSyscalls(const Member& m, Config& cfg);
 
   std::shared_ptr<const SourceMap> sources_;
   ErrorList errors_;
@@ -406,12 +407,27 @@ void ConfigReader::ReadEngine(const Member& m, Config& cfg) {
   }
 }
 
+void ConfigReader::ReadBaseSyscalls(const Member& m, Config& cfg) {
+  cfg.base_syscalls.pos = m.key_pos;
+  if (m.value.IsNull()) return;
+  const Members members = ReadMap(m.value, m.path, m.pos, {"custom_set", "repair", "all"});
+  if (auto it = members.find("custom_set"); it != members.end()) {
+    if (auto v = ReadStringList(it->second)) cfg.base_syscalls.custom_set = std::move(*v);
+  }
+  if (auto it = members.find("repair"); it != members.end()) {
+    if (auto v = ReadBool(it->second)) cfg.base_syscalls.repair = *v;
+  }
+  if (auto it = members.find("all"); it != members.end()) {
+    if (auto v = ReadBool(it->second)) cfg.base_syscalls.all = *v;
+  }
+}
+
 void ConfigReader::Read(const YAML::Node& root, Config& cfg) {
   if (!root.IsDefined() || root.IsNull()) return;  // An empty file: all defaults.
-  const Members members = ReadMap(root, "", FilePos(),
-                                  {"plugin_paths", "allow_insecure_plugins", "plugins",
-                                   "rules_files", "watch_rules_files", "outputs", "log", "engine",
-                                   "hostname"});
+  const Members members =
+      ReadMap(root, "", FilePos(),
+              {"plugin_paths", "allow_insecure_plugins", "plugins", "rules_files",
+               "watch_rules_files", "outputs", "log", "engine", "base_syscalls", "hostname"});
   if (auto it = members.find("plugin_paths"); it != members.end()) {
     if (auto v = ReadStringList(it->second)) cfg.plugin_paths = std::move(*v);
   }
@@ -428,6 +444,9 @@ void ConfigReader::Read(const YAML::Node& root, Config& cfg) {
   if (auto it = members.find("outputs"); it != members.end()) ReadOutputs(it->second, cfg);
   if (auto it = members.find("log"); it != members.end()) ReadLog(it->second, cfg);
   if (auto it = members.find("engine"); it != members.end()) ReadEngine(it->second, cfg);
+  if (auto it = members.find("base_syscalls"); it != members.end()) {
+    ReadBaseSyscalls(it->second, cfg);
+  }
   if (auto it = members.find("hostname"); it != members.end()) {
     cfg.hostname = ReadString(it->second).value_or("");
   }

@@ -87,6 +87,21 @@ TEST(LoadConfig, ReadsEveryKey) {
   EXPECT_EQ(cfg->hostname, "node-1");
 }
 
+TEST(LoadConfig, BaseSyscalls) {
+  StatusOr<Config> cfg = LoadConfigFromString(
+      "base_syscalls:\n  custom_set: [openat, '!getppid']\n  repair: true\n", "vigil.yaml");
+  ASSERT_TRUE(cfg.ok()) << cfg.status().message();
+  EXPECT_THAT(cfg->base_syscalls.custom_set, ElementsAre("openat", "!getppid"));
+  EXPECT_TRUE(cfg->base_syscalls.repair);
+  EXPECT_FALSE(cfg->base_syscalls.all);
+  EXPECT_EQ(cfg->base_syscalls.pos, (SourcePos{"vigil.yaml", 1, 1}));
+  EXPECT_THAT(
+      LoadError("base_syscalls:\n  custom: [openat]\n"),
+      HasSubstr(
+          "vigil.yaml:2:3: base_syscalls: unknown key 'custom' (did you mean 'custom_set'?)"));
+  EXPECT_THAT(LoadError("base_syscalls:\n  all: maybe\n"), HasSubstr("base_syscalls.all"));
+}
+
 TEST(LoadConfig, MissingFileIsAClearError) {
   StatusOr<Config> cfg = LoadConfig(kTestdata + "/no-such.yaml");
   ASSERT_FALSE(cfg.ok());

@@ -7,9 +7,11 @@
 #include <chrono>
 #include <filesystem>
 
+#include "vigil/core/event_types.hpp"
 #include "vigil/core/log.hpp"
 #include "vigil/core/rule_engine.hpp"
 #include "vigil/core/runtime.hpp"
+#include "vigil/core/syscall_state.hpp"
 
 namespace vigil {
 namespace {
@@ -66,8 +68,16 @@ class DropWatch {
   std::vector<uint64_t> seen_;
 };
 
-std::string FormatCounters(const EventBusStats& bus, const OutputRouter& router) {
+std::string FormatCounters(const EventBusStats& bus, const OutputRouter& router,
+                           const state::SyscallState* syscall_state) {
   std::string out;
+  if (syscall_state != nullptr) {
+    state::StateCounters c = syscall_state->counters();
+    out += fmt::format(
+        "state: threads={} processes={} fds={} evicted={} fds_evicted={} missing={} "
+        "malformed={}; ",
+        c.threads, c.processes, c.fds, c.evicted, c.fds_evicted, c.missing_thread, c.malformed);
+  }
   for (const SourceStats& s : bus.sources) {
     const SourceCounters& c = s.counters;
     out += fmt::format("source {}: read={} queued={} dropped={} invalid={} processed={}; ", s.name,
@@ -108,10 +118,41 @@ std::string RulesFilesSignature(const std::vector<std::string>& paths) {
   return sig;
 }
 
+// What the syscall sources must capture for `ruleset`: its event types plus the state's, as
+// base_syscalls adjusts them; handed to each source on its reader thread (set_event_types).
+class SyscallSelection {
+ public:
+  explicit SyscallSelection(const config::BaseSyscalls& base) : base_(base) {}
+  void AddSource(PluginSource& source) { sources_.push_back(&source); }
+
+  // Works the set out (an error only for a bad base_syscalls name).
+  Status Prepare(const rules::Ruleset& ruleset) {
+    auto types =
+        SelectSyscallEventTypes(ruleset.EventTypesFor("syscall"), state::StateEventTypes(), base_);
+    if (!types.ok()) return types.status();
+    next_ = std::move(*types);
+    return Status::Ok();
+  }
+  // Hands the prepared set to the sources when it differs from what they have.
+  void Apply() {
+    if (sources_.empty() || next_ == current_) return;
+    std::vector<std::string> names;
+    for (uint16_t t : next_) names.emplace_back(EventTypeName(t));
+    log::info("syscall sources capture {} event types: {}", next_.size(), fmt::join(names, " "));
+    for (PluginSource* s : sources_) s->RequestEventTypes(next_);
+    current_ = next_;
+  }
+
+ private:
+  const config::BaseSyscalls& base_;
+  std::vector<PluginSource*> sources_;
+  std::vector<uint16_t> next_, current_;
+};
+
 // Compiles the config's rules beside the running ones and hands them to the engine; a broken file
 // leaves the running rules in place.
 void ReloadRules(const config::Config& cfg, const RulesSetup& setup, RuleEngine& engine,
-                 const char* why) {
+                 SyscallSelection& selection, const char* why) {
   rules::Diagnostics diags;
   rules::LoadStats stats;
   auto ruleset = setup.Load(cfg.rules_files, diags, &stats);
@@ -121,6 +162,13 @@ void ReloadRules(const config::Config& cfg, const RulesSetup& setup, RuleEngine&
                diags.errors());
     return;
   }
+  if (Status s = selection.Prepare(*ruleset); !s.ok()) {
+    log::error("rules reload ({}): {}", why, s.message());
+    return;
+  }
+  // Sources widen their capture before the new rules run; events the old rules needed and the
+  // new ones do not are merely ignored until the sources narrow it.
+  selection.Apply();
   engine.Install(std::move(ruleset));
   log::info("rules reloaded ({}): {} rules ({} enabled), {} macros, {} lists", why, stats.rules,
             stats.enabled_rules, stats.macros, stats.lists);
@@ -141,8 +189,21 @@ Status RunVigil(const config::Config& cfg, const RunOptions& options) {
   auto running = StartPlugins(*resolved);
   if (!running.ok()) return running.status();
 
+  // The syscall state, when a source produces syscall events (it is filled from /proc once the
+  // sources capture, below).
+  auto is_syscall_source = [](const PluginLibrary& lib) {
+    return lib.Has(VIGIL_CAP_SOURCE) && lib.api().event_source != nullptr &&
+           std::string_view(lib.api().event_source) == "syscall";
+  };
+  std::unique_ptr<state::SyscallState> syscall_state;
+  for (const auto& plugin : running->plugins) {
+    if (is_syscall_source(plugin->library()) && !syscall_state) {
+      syscall_state = std::make_unique<state::SyscallState>(state::StateOptions{});
+    }
+  }
+
   const std::string hostname = HostName(cfg);
-  const RulesSetup rules_setup(*resolved, &*running, hostname);
+  const RulesSetup rules_setup(*resolved, &*running, hostname, syscall_state.get());
   std::string rules_signature = RulesFilesSignature(cfg.rules_files);
   rules::Diagnostics diags;
   rules::LoadStats rules_stats;
@@ -170,7 +231,10 @@ Status RunVigil(const config::Config& cfg, const RunOptions& options) {
     const PluginLibrary& lib = running->plugins[i]->library();
     if (lib.Has(VIGIL_CAP_SOURCE)) event_sources.emplace_back(lib.api().event_source);
   }
+  SyscallSelection selection(cfg.base_syscalls);
+  if (Status s = selection.Prepare(*ruleset); !s.ok()) return s;
   RuleEngine engine(router, hostname, event_sources);
+  engine.AttachSyscallState(syscall_state.get());
   engine.Install(std::move(ruleset));
   EventBusOptions bus_options;
   bus_options.queue_capacity = cfg.engine.queue_capacity;
@@ -184,6 +248,19 @@ Status RunVigil(const config::Config& cfg, const RunOptions& options) {
     if (!src.ok()) return src.status().Prefixed(resolved->plugins[i].pos.ToString());
     sources.push_back(std::move(*src));
     bus.AddSource(*sources.back());
+    if (is_syscall_source(inst.library())) selection.AddSource(*sources.back());
+  }
+  selection.Apply();
+  if (syscall_state) {
+    // After the sources opened: a process that starts or ends during the scan is in the rings too,
+    // and its events, applied after the scan, bring the table up to date.
+    auto started = Clock::now();
+    if (Status s = syscall_state->ScanProc(); !s.ok()) log::warning("{}", s.message());
+    state::StateCounters c = syscall_state->counters();
+    log::info(
+        "state: read {} processes, {} threads, {} fds from /proc in {} ms", c.processes, c.threads,
+        c.fds,
+        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count());
   }
 
   if (Status s = router.Start(); !s.ok()) return s;
@@ -212,16 +289,16 @@ Status RunVigil(const config::Config& cfg, const RunOptions& options) {
       log::info("SIGHUP received: reopening outputs and reloading rules");
       router.RequestReopen();
       rules_signature = RulesFilesSignature(cfg.rules_files);
-      ReloadRules(cfg, rules_setup, engine, "SIGHUP");
+      ReloadRules(cfg, rules_setup, engine, selection, "SIGHUP");
     } else if (cfg.watch_rules_files && !stopping) {
       if (std::string sig_now = RulesFilesSignature(cfg.rules_files); sig_now != rules_signature) {
         rules_signature = std::move(sig_now);
-        ReloadRules(cfg, rules_setup, engine, "a rules file changed");
+        ReloadRules(cfg, rules_setup, engine, selection, "a rules file changed");
       }
     }
     drops.Check(bus.Stats());
     if (cfg.engine.stats_interval.count() > 0 && Clock::now() >= next_stats) {
-      log::info("stats: {}", FormatCounters(bus.Stats(), router));
+      log::info("stats: {}", FormatCounters(bus.Stats(), router, syscall_state.get()));
       next_stats += cfg.engine.stats_interval;
     }
     if ((!sources.empty() || stopping) && bus.WaitUntil(Clock::now())) break;
@@ -232,7 +309,8 @@ Status RunVigil(const config::Config& cfg, const RunOptions& options) {
   router.Stop(Clock::now() + cfg.engine.shutdown_timeout);
   RuleEngineCounters rc = engine.counters();
   log::info("final counters: {}; rules: events={} matches={} rule sets={}",
-            FormatCounters(bus.Stats(), router), rc.events, rc.matches, rc.swaps);
+            FormatCounters(bus.Stats(), router, syscall_state.get()), rc.events, rc.matches,
+            rc.swaps);
   if (bus.abandoned_threads()) {
     // A reader is stuck inside a plugin: its source must not be destroyed under it.
     log::critical("{}; exiting without closing sources", ended.message());

@@ -1,6 +1,13 @@
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include <set>
+
+#include "vigil/core/event_types.hpp"
+#include "vigil/core/log.hpp"
 #include "vigil/core/runtime.hpp"
+#include "vigil/event_record.h"
+#include "vigil/event_types.h"
 
 namespace vigil {
 namespace {
@@ -59,8 +66,8 @@ StatusOr<ResolvedPlugins> ResolvePlugins(const config::Config& cfg) {
   }
   for (size_t i = 0; i < cfg.outputs.size(); ++i) {
     const config::OutputSpec& s = cfg.outputs[i];
-    auto r = Resolve(cfg, Where(s.pos, "outputs", i, s.name), s.name, s.plugin, s.library,
-                     s.sha256, s.config, true);
+    auto r = Resolve(cfg, Where(s.pos, "outputs", i, s.name), s.name, s.plugin, s.library, s.sha256,
+                     s.config, true);
     if (!r.ok()) {
       errors.push_back(r.status().message());
       continue;
@@ -106,7 +113,64 @@ StatusOr<std::unique_ptr<PluginSource>> PluginSource::Open(PluginInstance& insta
 PluginSource::~PluginSource() { instance_.api().close(instance_.state(), handle_); }
 
 vigil_rc PluginSource::NextBatch(vigil_event_batch* batch) {
+  if (has_pending_types_.load(std::memory_order_acquire)) HandOverEventTypes();
   return instance_.api().next_batch(instance_.state(), handle_, batch);
+}
+
+void PluginSource::RequestEventTypes(std::vector<uint16_t> types) {
+  if (instance_.api().set_event_types == nullptr) return;
+  std::lock_guard lock(types_mu_);
+  pending_types_ = std::move(types);
+  has_pending_types_.store(true, std::memory_order_release);
+}
+
+void PluginSource::HandOverEventTypes() {
+  std::vector<uint16_t> types;
+  {
+    std::lock_guard lock(types_mu_);
+    types.swap(pending_types_);
+    has_pending_types_.store(false, std::memory_order_relaxed);
+  }
+  vigil_rc rc = instance_.api().set_event_types(instance_.state(), handle_, types.data(),
+                                                static_cast<uint32_t>(types.size()));
+  if (rc != VIGIL_OK) {
+    log::warning("source '{}': set_event_types failed: {}; it keeps producing what it chose",
+                 instance_.instance_name(), instance_.LastError());
+  }
+}
+
+StatusOr<std::vector<uint16_t>> SelectSyscallEventTypes(const std::vector<uint16_t>& rule_types,
+                                                        const std::vector<uint16_t>& state_types,
+                                                        const config::BaseSyscalls& base) {
+  std::set<uint16_t> out;
+  if (base.all) {
+#define VIGIL_ALL_TYPES(code, name) out.insert(code);
+    VIGIL_SYSCALL_EVENT_TYPES(VIGIL_ALL_TYPES)
+#undef VIGIL_ALL_TYPES
+  }
+  out.insert(rule_types.begin(), rule_types.end());
+  if (base.custom_set.empty() || base.repair) out.insert(state_types.begin(), state_types.end());
+  std::vector<std::string> unknown;
+  std::vector<uint16_t> removed;
+  for (const std::string& entry : base.custom_set) {
+    bool remove = !entry.empty() && entry[0] == '!';
+    std::string_view name = remove ? std::string_view(entry).substr(1) : std::string_view(entry);
+    std::optional<uint16_t> code = EventTypeCode(name);
+    if (!code || *code < VIGIL_EVENT_SYSCALL_FIRST) {
+      unknown.push_back(entry);
+    } else if (remove) {
+      removed.push_back(*code);
+    } else {
+      out.insert(*code);
+    }
+  }
+  if (!unknown.empty()) {
+    return Status::Error(
+        fmt::format("{}: base_syscalls.custom_set: unknown syscall event type(s) {}",
+                    base.pos.ToString(), fmt::join(unknown, ", ")));
+  }
+  for (uint16_t code : removed) out.erase(code);
+  return std::vector<uint16_t>(out.begin(), out.end());
 }
 
 vigil_delivery PluginOutput::Deliver(const vigil_alert* alerts, uint32_t n) {

@@ -2,13 +2,16 @@
 
 #include <cstring>
 
+#include "vigil/core/syscall_state.hpp"
 #include "vigil/event_record.h"
 
 namespace vigil {
 
 RuleEngine::RuleEngine(OutputRouter& router, std::string hostname,
                        std::vector<std::string> source_names)
-    : router_(router), hostname_(std::move(hostname)), source_names_(std::move(source_names)) {}
+    : router_(router), hostname_(std::move(hostname)), source_names_(std::move(source_names)) {
+  for (const std::string& name : source_names_) is_syscall_.push_back(name == "syscall");
+}
 
 void RuleEngine::Install(std::unique_ptr<rules::Ruleset> ruleset) {
   std::lock_guard lock(pending_mu_);
@@ -39,7 +42,10 @@ void RuleEngine::SwapIfPending() {
 void RuleEngine::Process(const EventRef& event) {
   SwapIfPending();
   events_.fetch_add(1, std::memory_order_relaxed);
-  if (!ruleset_ || event.source_id >= source_index_.size()) return;
+  if (event.source_id >= source_names_.size()) return;
+  const bool keeps_state = state_ != nullptr && is_syscall_[event.source_id];
+  const bool has_rules = ruleset_ && event.source_id < source_index_.size();
+  if (!keeps_state && !has_rules) return;
   vigil_event_header h;
   std::memcpy(&h, event.record, sizeof h);  // the bus checked the record; copy for alignment
   fields::EventContext ctx;
@@ -48,13 +54,18 @@ void RuleEngine::Process(const EventRef& event) {
   ctx.evtnum = event.evtnum;
   ctx.ts_ns = h.ts_ns;
   ctx.type = h.type;
-  ctx.source_index = source_index_[event.source_id];
   ctx.source_name = &source_names_[event.source_id];
-  ruleset_->Evaluate(ctx, &matches_);
-  for (size_t m : matches_) {
-    router_.Submit(std::make_shared<const Alert>(ruleset_->MakeAlert(m, ctx, hostname_)));
+  // State first (so rules see the thread, the fd and resolved paths), removals after the rules.
+  if (keeps_state) ctx.syscall = &state_->Before(ctx);
+  if (has_rules) {
+    ctx.source_index = source_index_[event.source_id];
+    ruleset_->Evaluate(ctx, &matches_);
+    for (size_t m : matches_) {
+      router_.Submit(std::make_shared<const Alert>(ruleset_->MakeAlert(m, ctx, hostname_)));
+    }
+    if (!matches_.empty()) matches_count_.fetch_add(matches_.size(), std::memory_order_relaxed);
   }
-  if (!matches_.empty()) matches_count_.fetch_add(matches_.size(), std::memory_order_relaxed);
+  if (keeps_state) state_->After();
 }
 
 void RuleEngine::OnIdle() { SwapIfPending(); }

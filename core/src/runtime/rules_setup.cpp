@@ -5,8 +5,9 @@
 namespace vigil {
 
 RulesSetup::RulesSetup(const ResolvedPlugins& resolved, const RunningPlugins* running,
-                       const std::string& hostname) {
+                       const std::string& hostname, const state::SyscallState* syscall_state) {
   fields::RegisterCoreFields(registry_, {.hostname = hostname});
+  fields::RegisterSyscallFields(registry_, syscall_state);
   options_.known_sources.push_back("syscall");
   auto add = [&](const std::vector<ResolvedPlugin>& list,
                  const std::vector<std::unique_ptr<PluginInstance>>* instances) {

@@ -108,6 +108,17 @@ struct EngineConfig {
   std::chrono::seconds stats_interval{0};  // 0 = off.
 };
 
+// Which syscalls kernel sources capture besides those the rules need (Falco's `base_syscalls`).
+// Empty custom_set: the ones state keeping needs. Otherwise exactly custom_set (names of event
+// types; "!name" removes a type even when a rule needs it), plus state's own when `repair`.
+// `all`: every syscall the source knows, whatever the rules say.
+struct BaseSyscalls {
+  std::vector<std::string> custom_set;
+  bool repair = false;
+  bool all = false;
+  SourcePos pos;  // of `base_syscalls`, for messages about names
+};
+
 struct LogConfig {
   log::Level level = log::Level::kInfo;
 };
@@ -123,6 +134,7 @@ struct Config {
   std::vector<OutputSpec> outputs;
   LogConfig log;
   EngineConfig engine;
+  BaseSyscalls base_syscalls;
   std::string hostname;  // Empty: use the host's name.
 };
 
@@ -153,6 +165,5 @@ StatusOr<std::string> PluginConfigToJson(const ConfigBlock& config, std::string_
 StatusOr<std::string> PluginConfigToJson(const YAML::Node& config, const SourcePos& where,
                                          std::string_view schema_json,
                                          std::string_view plugin_name);
-
 
 }  // namespace vigil::config

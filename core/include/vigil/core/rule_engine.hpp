@@ -3,8 +3,13 @@
 // another thread and swapped in between two events, so no event is skipped or seen twice.
 //
 //   RuleEngine engine(router, hostname, {"syscall", "k8s_audit"});   // event source per bus id
+//   engine.AttachSyscallState(&state);                               // before bus.Start
 //   engine.Install(std::move(ruleset));                              // before bus.Start, or any
 //   time EventBus bus(engine, options);
+//
+// With a syscall state attached, every event of source "syscall" updates it (SyscallState::Before)
+// before the rules see it, through EventContext::syscall, and its removals (After) follow the
+// rules; this happens whether or not a rule set is loaded or any rule uses the event type.
 #pragma once
 
 #include <atomic>
@@ -18,6 +23,9 @@
 #include "vigil/core/rules.hpp"
 
 namespace vigil {
+namespace state {
+class SyscallState;
+}
 
 struct RuleEngineCounters {
   uint64_t events = 0;   // events evaluated
@@ -34,6 +42,10 @@ class RuleEngine final : public EventProcessor {
   // tick). Safe from any thread.
   void Install(std::unique_ptr<rules::Ruleset> ruleset);
 
+  // The state the events of source "syscall" keep (null: none). Call before the bus starts; the
+  // state must outlive the engine thread's use of it.
+  void AttachSyscallState(state::SyscallState* state) { state_ = state; }
+
   void Process(const EventRef& event) override;
   void OnIdle() override;
 
@@ -46,6 +58,8 @@ class RuleEngine final : public EventProcessor {
   OutputRouter& router_;
   std::string hostname_;
   std::vector<std::string> source_names_;
+  std::vector<bool> is_syscall_;          // bus source id -> its events are syscall events
+  state::SyscallState* state_ = nullptr;  // engine thread only
 
   std::unique_ptr<rules::Ruleset> ruleset_;  // engine thread only
   std::vector<uint32_t> source_index_;       // bus source id -> ruleset source index

@@ -9,7 +9,9 @@
 //   auto running = StartPlugins(std::move(*resolved));  // init, in config order
 #pragma once
 
+#include <atomic>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -27,9 +29,9 @@ namespace vigil {
 struct ResolvedPlugin {
   std::string instance_name;  // the plugin's name, or the output's name
   std::shared_ptr<const PluginLibrary> library;
-  std::string config_json;    // validated against the plugin's schema
-  std::string open_params;    // for sources
-  config::SourcePos pos;      // of the entry in the config
+  std::string config_json;  // validated against the plugin's schema
+  std::string open_params;  // for sources
+  config::SourcePos pos;    // of the entry in the config
 };
 
 struct ResolvedPlugins {
@@ -55,11 +57,12 @@ StatusOr<RunningPlugins> StartPlugins(const ResolvedPlugins& resolved);
 // and every extract plugin's, the plugin versions for `required_plugin_versions`, the event
 // sources that exist ("syscall" and each source plugin's). With `running` (vigil run) plugin
 // fields extract from the running instances; without (`vigil validate`, plugins not initialised)
-// they only declare. Lives as long as any rule set it loaded.
+// they only declare. The syscall fields read `syscall_state` (the daemon's; null for `vigil
+// validate`, where they only declare). Lives as long as any rule set it loaded.
 class RulesSetup {
  public:
   RulesSetup(const ResolvedPlugins& resolved, const RunningPlugins* running,
-             const std::string& hostname);
+             const std::string& hostname, const state::SyscallState* syscall_state = nullptr);
   RulesSetup(const RulesSetup&) = delete;
   RulesSetup& operator=(const RulesSetup&) = delete;
 
@@ -87,12 +90,29 @@ class PluginSource final : public EventSource {
   vigil_rc NextBatch(vigil_event_batch* batch) override;
   std::string LastError() override { return instance_.LastError(); }
 
+  // Tells the plugin which event types the host needs (set_event_types), on the reader thread
+  // before its next NextBatch, so the plugin never sees two calls at once. Safe from any thread;
+  // a later request replaces one not yet handed over. No-op for plugins without the function.
+  void RequestEventTypes(std::vector<uint16_t> types);
+
  private:
   PluginSource(PluginInstance& instance, vigil_source_instance* handle)
       : instance_(instance), handle_(handle) {}
+  void HandOverEventTypes();
+
   PluginInstance& instance_;
   vigil_source_instance* handle_;
+  std::mutex types_mu_;
+  std::vector<uint16_t> pending_types_;
+  std::atomic<bool> has_pending_types_{false};
 };
+
+// The event types a source of syscall events must produce: those the rules need (`rule_types`)
+// plus those state keeping needs (`state_types`), as `base` (Falco's base_syscalls) adjusts them.
+// Sorted. An unknown name in base.custom_set is an error naming it and base.pos.
+StatusOr<std::vector<uint16_t>> SelectSyscallEventTypes(const std::vector<uint16_t>& rule_types,
+                                                        const std::vector<uint16_t>& state_types,
+                                                        const config::BaseSyscalls& base);
 
 // An output plugin instance, as the router delivers to it.
 class PluginOutput final : public OutputTarget {
