@@ -1,4 +1,6 @@
 // The plugin host's checks, one broken table or file at a time, each with its own message.
+#include "vigil/core/plugin_host.hpp"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -7,7 +9,6 @@
 #include <filesystem>
 #include <fstream>
 
-#include "vigil/core/plugin_host.hpp"
 #include "vigil/core/runtime.hpp"
 #include "vigil/sdk.hpp"
 
@@ -71,9 +72,10 @@ TEST(PluginTable, NullTable) {
 TEST(PluginTable, WrongMajor) {
   vigil_plugin_api t = GoodTable();
   t.api_version_major = 2;
-  EXPECT_EQ(LoadError(t), "plugin at built-in: built for plugin API 2.0, this vigil speaks " +
-                              std::string(VIGIL_PLUGIN_API_VERSION_STRING) +
-                              "; the major versions differ");
+  EXPECT_EQ(LoadError(t),
+            "plugin at built-in: built for plugin API 2." +
+                std::to_string(VIGIL_PLUGIN_API_VERSION_MINOR) + ", this vigil speaks " +
+                std::string(VIGIL_PLUGIN_API_VERSION_STRING) + "; the major versions differ");
 }
 
 TEST(PluginTable, NewerMinor) {
@@ -366,8 +368,9 @@ TEST_F(PluginFiles, NotASharedObject) {
 
 TEST_F(PluginFiles, NoEntrySymbol) {
   fs::path p = Install("no_entry", "libnoentry.so");
-  EXPECT_EQ(Error("libnoentry.so"),
-            "plugin " + p.string() + " does not export 'vigil_plugin_entry'; is it a vigil plugin?");
+  EXPECT_EQ(
+      Error("libnoentry.so"),
+      "plugin " + p.string() + " does not export 'vigil_plugin_entry'; is it a vigil plugin?");
 }
 
 // The same checks as the in-memory tables, reached through real shared objects.
@@ -377,7 +380,8 @@ TEST_F(PluginFiles, BrokenLibraries) {
     std::string message;
   };
   const Case cases[] = {
-      {"wrong_major", "built for plugin API 2.0, this vigil speaks"},
+      {"wrong_major", "built for plugin API 2." + std::to_string(VIGIL_PLUGIN_API_VERSION_MINOR) +
+                          ", this vigil speaks"},
       {"newer_minor", "newer than this vigil's"},
       {"missing_init", "missing required 'init'"},
       {"half_source", "declares capability 'source' but lacks its 'open'"},
@@ -435,7 +439,6 @@ class ThrowingPlugin : public vigil::sdk::Plugin {
     throw std::runtime_error("deliver threw: connection refused");
   }
 };
-
 
 TEST(PluginInstance, ExceptionsThroughTheWrapperBecomeMessages) {
   auto lib = PluginLibrary::FromTable(vigil::sdk::PluginTable<ThrowingPlugin>(), "built-in");

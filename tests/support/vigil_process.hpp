@@ -104,6 +104,8 @@ class VigilProcess {
     return false;
   }
   void Signal(int sig) { ::kill(pid_, sig); }
+  // Whether it has ended (reaps it if so).
+  bool Exited() { return Wait(std::chrono::seconds(0)) >= 0; }
   std::string Out() const { return ReadFile(out_); }
   std::string Err() const { return ReadFile(err_); }
 
