@@ -27,10 +27,10 @@ struct SchemaParam {
 // The schema's parameters of event type `type` (empty for an unknown type).
 inline std::vector<SchemaParam> SchemaParams(uint16_t type) {
 #define VIGIL_TEST_P(n, t) {#n, t},
-#define VIGIL_TEST_X(code, name)                                   \
-  case code: {                                                     \
+#define VIGIL_TEST_X(code, name)                                             \
+  case code: {                                                               \
     static const SchemaParam params[] = {VIGIL_PARAMS_##name(VIGIL_TEST_P)}; \
-    return {std::begin(params), std::end(params)};                 \
+    return {std::begin(params), std::end(params)};                           \
   }
   switch (type) { VIGIL_SYSCALL_SCHEMA(VIGIL_TEST_X) }
 #undef VIGIL_TEST_X
@@ -123,8 +123,8 @@ class SyscallRecord {
     }
     const SchemaParam& p = schema_[params_.size()];
     if (name != p.name) {
-      throw std::invalid_argument("parameter " + std::to_string(params_.size()) + " is " +
-                                  p.name + ", not " + std::string(name));
+      throw std::invalid_argument("parameter " + std::to_string(params_.size()) + " is " + p.name +
+                                  ", not " + std::string(name));
     }
     return p.type;
   }
