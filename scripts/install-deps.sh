@@ -14,6 +14,8 @@ packages=(
   clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool
   # benchmark peers (scripts/bench.sh syscalls)
   libbpf-tools bpftrace
+  # root end-to-end tests (capsh drops capabilities)
+  libcap2-bin
 )
 
 missing=()

@@ -13,6 +13,7 @@
 //   e2e_actions unshare                unshare(CLONE_NEWUTS), then setns back
 //   e2e_actions spawn-shell            run `/bin/sh -c 'exit 0'` as a child (the test runs
 //                                            this binary under a web server's name)
+//   e2e_actions getppid                  call getppid (a syscall no default rule needs)
 //   e2e_actions forkstorm N            fork N children that exit at once, one after another
 //   e2e_actions tree MARKER            a three-level tree: this process, a child, a
 //                                            grandchild that opens MARKER and waits on stdin
@@ -202,6 +203,10 @@ int main(int argc, char** argv) {
   if (action == "unshare") return Unshare();
   if (action == "spawn-shell") return SpawnShell();
   if (action == "tree" && argc == 3) return Tree(argv[2]);
+  if (action == "getppid") {
+    std::printf("pid=%d\nppid=%ld\n", getpid(), syscall(SYS_getppid));
+    return 0;
+  }
   if (action == "forkstorm" && argc == 3) {
     for (long i = 0, n = std::atol(argv[2]); i < n; ++i) {
       pid_t p = fork();

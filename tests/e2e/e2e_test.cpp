@@ -148,13 +148,14 @@ class E2E : public ::testing::Test {
     fs::create_directories(dir_);
     alerts_path_ = dir_ / "alerts.jsonl";
     std::ofstream(dir_ / "marker") << "marker\n";
+    std::ofstream(dir_ / "extra.yaml") << "# rules a test adds while vigil runs\n";
     const std::string src = VIGIL_SOURCE_DIR;
     std::ofstream(dir_ / "vigil.yaml")
         << "plugin_paths: [" << VIGIL_PLUGIN_DIR << "]\n"
         << "allow_insecure_plugins: true\n"
         << "plugins:\n  - name: ebpf\n"
         << "rules_files: [" << src << "/rules/vigil_rules.yaml, " << src
-        << "/tests/e2e/e2e_rules.yaml]\n"
+        << "/tests/e2e/e2e_rules.yaml, " << (dir_ / "extra.yaml").string() << "]\n"
         << "watch_rules_files: false\n"
         << "outputs:\n  - name: file\n    config: {path: " << alerts_path_.string()
         << ", format: json}\n"
@@ -485,6 +486,44 @@ TEST_F(E2E, ProcessFieldsOfAThreeLevelTreeMatchProc) {
   EXPECT_EQ(f["fd.filename"], "marker");
   EXPECT_EQ(f["fd.typechar"], "f");
   EXPECT_THAT(f["thread.cap_effective"], HasSubstr("CAP_SYS_ADMIN"));
+}
+
+// A rule on a syscall nothing captured so far (getppid), added by a reload: the host hands the
+// new capture set to the probe, and the syscall is seen from then on.
+TEST_F(E2E, ReloadWidensTheCaptureToWhatNewRulesNeed) {
+  std::ofstream(dir_ / "extra.yaml")
+      << "- rule: E2E getppid\n"
+         "  desc: a syscall only this rule needs\n"
+         "  condition: evt.type = getppid and proc.name = e2e_actions\n"
+         "  output: getppid proc.pid=%proc.pid res=%evt.rawres\n"
+         "  priority: DEBUG\n";
+  vigil_->Signal(SIGHUP);
+  ASSERT_TRUE(vigil_->WaitForLog("rules reloaded (SIGHUP)")) << ReadFile(dir_ / "stderr.txt");
+  ASSERT_TRUE(vigil_->WaitForLog("getppid")) << ReadFile(dir_ / "stderr.txt");
+  Action a = Run({"getppid"});
+  ASSERT_EQ(a.status, 0);
+  auto alert = WaitAlert("E2E getppid", "proc.pid", std::to_string(a.pid));
+  ASSERT_TRUE(alert) << Describe("E2E getppid");
+  EXPECT_EQ(alert->fields["evt.rawres"], a.out["ppid"]);
+}
+
+// Root without the capabilities the probe needs: vigil refuses to start and says which.
+TEST_F(E2E, StartupWithoutBpfCapabilitiesNamesThem) {
+  fs::path dir = dir_ / "nocaps";
+  fs::create_directories(dir);
+  std::ofstream(dir / "vigil.yaml") << "plugin_paths: [" << VIGIL_PLUGIN_DIR << "]\n"
+                                    << "allow_insecure_plugins: true\n"
+                                    << "plugins:\n  - name: ebpf\n"
+                                    << "rules_files: []\n";
+  std::string cmd = "capsh --drop=cap_bpf,cap_perfmon,cap_sys_admin -- -c '" +
+                    std::string(VIGIL_BINARY) + " run -c " + (dir / "vigil.yaml").string() + " 2>" +
+                    (dir / "stderr.txt").string() + "'";
+  int status = std::system(cmd.c_str());
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_NE(WEXITSTATUS(status), 0);
+  std::string err = ReadFile(dir / "stderr.txt");
+  EXPECT_THAT(err, HasSubstr("plugin 'ebpf': init failed"));
+  EXPECT_THAT(err, HasSubstr("without CAP_BPF CAP_PERFMON"));
 }
 
 // Two thousand short-lived processes: every exit removes its entry, so the state tables end
