@@ -62,6 +62,27 @@ class UserGroupCache {
 };
 
 // What every extractor of one provider shares.
+// An extractor that answers with one value at a time: Str/Num/Int fill it and return it.
+class SingleValueExtractor : public Extractor {
+ protected:
+  std::span<const Value> Str(std::string_view s) {
+    value_ = Value{s, 0};
+    return {&value_, 1};
+  }
+  std::span<const Value> Num(uint64_t n) {
+    value_ = Value{{}, n};
+    return {&value_, 1};
+  }
+  std::span<const Value> Int(int64_t n) { return Num(static_cast<uint64_t>(n)); }
+  std::span<const Value> SetValue(const Value& v) {
+    value_ = v;
+    return {&value_, 1};
+  }
+
+ private:
+  Value value_;
+};
+
 struct Shared {
   std::shared_ptr<const ThreadLookup> lookup;  // may be null
   UserGroupCache users;

@@ -347,7 +347,7 @@ class ArgRenderer {
   std::string raw_, resolved_;
 };
 
-class EvtExtractor final : public Extractor {
+class EvtExtractor final : public SingleValueExtractor {
  public:
   EvtExtractor(Field field, Shared* shared) : field_(field), renderer_(shared) {}
 
@@ -524,21 +524,11 @@ class EvtExtractor final : public Extractor {
     return Str(*p);
   }
 
-  std::span<const Value> Str(std::string_view s) {
-    value_ = Value{s, 0};
-    return {&value_, 1};
-  }
-  std::span<const Value> Num(uint64_t n) {
-    value_ = Value{{}, n};
-    return {&value_, 1};
-  }
-
   Field field_;
   ArgRenderer renderer_;
   std::array<int8_t, VIGIL_EVENT_TYPE_END> by_type_{};
   int fixed_index_ = -1;
   std::string text_;
-  Value value_;
 };
 
 bool AllDigits(std::string_view s) {

@@ -16,7 +16,7 @@ using state::FdType;
 
 bool IsIp(const FdInfo& f) { return f.type == FdType::kIpv4 || f.type == FdType::kIpv6; }
 
-class FdExtractor final : public Extractor {
+class FdExtractor final : public SingleValueExtractor {
  public:
   FdExtractor(Field field, const FieldArg& arg, Shared* shared)
       : field_(field), arg_(arg), shared_(shared) {}
@@ -163,20 +163,11 @@ class FdExtractor final : public Extractor {
     return types_;
   }
 
-  std::span<const Value> Str(std::string_view s) {
-    value_ = Value{s, 0};
-    return {&value_, 1};
-  }
-  std::span<const Value> Num(uint64_t n) {
-    value_ = Value{{}, n};
-    return {&value_, 1};
-  }
   static std::span<const Value> Empty() { return {}; }
 
   Field field_;
   FieldArg arg_;
   Shared* shared_;
-  Value value_;
   std::array<Value, 2> values_;
   std::array<std::array<char, 17>, 2> net_{};
   std::vector<Value> types_;

@@ -39,7 +39,7 @@ void JoinArgs(std::string& out, const Process& p) {
 // What a family of fields reads from one thread (proc.X, proc.pX, proc.aX[N] share it).
 enum class Attr : uint8_t { kExe, kExePath, kName, kCmdline, kPid };
 
-class ProcExtractor final : public Extractor {
+class ProcExtractor final : public SingleValueExtractor {
  public:
   ProcExtractor(Field field, const FieldArg& arg, Shared* shared)
       : field_(field), arg_(arg), shared_(shared) {}
@@ -318,8 +318,9 @@ class ProcExtractor final : public Extractor {
   }
 
   std::span<const Value> One(const ThreadInfo* t, Attr attr) {
-    if (!AttrOf(t, attr, text_, value_)) return {};
-    return {&value_, 1};
+    Value v;
+    if (!AttrOf(t, attr, text_, v)) return {};
+    return SetValue(v);
   }
 
   // proc.aX[N]: one level; proc.aX: every ancestor (parent first), so `in` matches any.
@@ -357,21 +358,11 @@ class ProcExtractor final : public Extractor {
     return Str(caps_text_);
   }
 
-  std::span<const Value> Str(std::string_view s) {
-    value_ = Value{s, 0};
-    return {&value_, 1};
-  }
-  std::span<const Value> Num(uint64_t n) {
-    value_ = Value{{}, n};
-    return {&value_, 1};
-  }
-  std::span<const Value> Int(int64_t n) { return Num(static_cast<uint64_t>(n)); }
   static std::span<const Value> Empty() { return {}; }
 
   Field field_;
   FieldArg arg_;
   Shared* shared_;
-  Value value_;
   std::string text_;
   std::vector<Value> values_;
   std::vector<std::string> bufs_;
