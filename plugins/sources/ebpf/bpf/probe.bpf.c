@@ -2,8 +2,9 @@
 /* vigil syscall probe: one record per completed syscall, written at sys_exit.
  *
  * Programs:
- *   sys_exit             dispatcher: one ARRAY lookup (`interesting`), then a tail call into the
- *                        syscall's program (PROG_ARRAY `tail_progs`, indexed by syscall number)
+ *   sys_exit             dispatcher: one ARRAY lookup (`interesting`: syscall number -> event
+ *                        type), then a tail call into the event type's program (PROG_ARRAY
+ *                        `tail_progs`, indexed by event type, one constant-key call site per type)
  *   tail_<syscall>       one per event type; reads the arguments from the saved user registers
  *                        (they still hold them at exit) and the result
  *   sched_process_exec   execve/execveat that succeeded, with the new image
@@ -30,9 +31,12 @@ struct {
   __type(value, u16);
 } interesting SEC(".maps");
 
+/* Indexed by event type code (event_types.h), not by syscall number: the dispatcher switches on
+ * the type and each case tail-calls with a constant key, which the x86-64 JIT turns into a direct
+ * jump patched when the slot changes, instead of an indirect jump through a retpoline. */
 struct {
   __uint(type, BPF_MAP_TYPE_PROG_ARRAY);
-  __uint(max_entries, VIGIL_SYSCALL_SLOTS);
+  __uint(max_entries, VIGIL_EVENT_TYPE_END);
   __type(key, u32);
   __type(value, u32);
 } tail_progs SEC(".maps");
@@ -57,12 +61,19 @@ static __always_inline bool slot_enabled(u32 slot) {
 
 /* ---- dispatcher ------------------------------------------------------------------------- */
 
+#define VIGIL__TAIL_CASE(code, name)              \
+  case code:                                      \
+    bpf_tail_call_static(ctx, &tail_progs, code); \
+    break;
+
 SEC("tp_btf/sys_exit")
 int BPF_PROG(sys_exit, struct pt_regs *regs, long ret) {
-  u32 nr = (u32)BPF_CORE_READ(regs, orig_ax);
+  /* regs is a trusted BTF pointer: a direct (PROBE_MEM) load, no helper call */
+  u32 nr = (u32)regs->orig_ax;
+  if (nr >= VIGIL_SYSCALL_SLOTS) return 0;
   u16 *type = bpf_map_lookup_elem(&interesting, &nr);
   if (!type || !*type) return 0;
-  bpf_tail_call(ctx, &tail_progs, nr);
+  switch (*type) { VIGIL_SYSCALL_EVENT_TYPES(VIGIL__TAIL_CASE) }
   struct vigil_probe_counters *c = counters_get();
   if (c) c->tail_misses++;
   return 0;
@@ -70,13 +81,14 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret) {
 
 /* ---- per-syscall programs ---------------------------------------------------------------- */
 
-/* Arguments from the saved user registers (x86_64 syscall convention). */
-#define ARG0(regs) ((long)BPF_CORE_READ(regs, di))
-#define ARG1(regs) ((long)BPF_CORE_READ(regs, si))
-#define ARG2(regs) ((long)BPF_CORE_READ(regs, dx))
-#define ARG3(regs) ((long)BPF_CORE_READ(regs, r10))
-#define ARG4(regs) ((long)BPF_CORE_READ(regs, r8))
-#define ARG5(regs) ((long)BPF_CORE_READ(regs, r9))
+/* Arguments from the saved user registers (x86_64 syscall convention). `regs` is the tracepoint's
+ * own argument, a trusted BTF pointer: direct loads (offsets relocated by CO-RE), no helper. */
+#define ARG0(regs) ((long)(regs)->di)
+#define ARG1(regs) ((long)(regs)->si)
+#define ARG2(regs) ((long)(regs)->dx)
+#define ARG3(regs) ((long)(regs)->r10)
+#define ARG4(regs) ((long)(regs)->r8)
+#define ARG5(regs) ((long)(regs)->r9)
 #define UPTR(x) ((const void *)(unsigned long)(x))
 
 #define TAIL(evname)                                                                   \
@@ -98,7 +110,7 @@ enum { VIGIL_SYSCALL_EVENT_TYPES(VIGIL__DEFINE_TYPE) };
 
 /* dev and ino of the file behind a freshly returned fd; created flag from f_mode. */
 static __always_inline void put_open_tail(struct rec *r, long ret, u32 kflags, u32 mode) {
-  struct file *f = ret >= 0 ? fd_file(cur_task(), ret) : NULL;
+  struct file *f = ret >= 0 ? fd_file_cur(ret) : NULL;
   u32 flags = vigil_translate_open_flags(kflags);
   if (f && (kflags & VIGIL_X86_O_CREAT) && (BPF_CORE_READ(f, f_mode) & FMODE_CREATED))
     flags |= VIGIL_O_F_CREATED;
@@ -151,7 +163,7 @@ TAIL(connect) {
   put_s64(r, ret);
   int fd = (int)ARG0(regs);
   if (ret == 0 || ret == -EINPROGRESS)
-    put_tuple(r, file_sock(fd_file(cur_task(), fd)), true);
+    put_tuple(r, file_sock(fd_file_cur(fd)), true);
   else
     put_empty(r);
   put_s64(r, fd);
@@ -161,7 +173,7 @@ TAIL(connect) {
 static __always_inline void fill_accept_common(struct rec *r, struct pt_regs *regs, long ret) {
   put_s64(r, ret);
   if (ret >= 0)
-    put_tuple(r, file_sock(fd_file(cur_task(), ret)), false);
+    put_tuple(r, file_sock(fd_file_cur(ret)), false);
   else
     put_empty(r);
   put_s64(r, (int)ARG0(regs));
@@ -210,7 +222,7 @@ static __always_inline void fill_io_buf(struct rec *r, struct pt_regs *regs, lon
   put_s64(r, ret);
   put_s64(r, fd);
   put_u32(r, (u32)ARG2(regs));
-  put_tuple(r, file_sock(fd_file(cur_task(), fd)), true);
+  put_tuple(r, file_sock(fd_file_cur(fd)), true);
   if (ret > 0)
     put_bytes(r, UPTR(ARG1(regs)), (u64)ret, cfg_snaplen, true);
   else
@@ -229,7 +241,7 @@ static __always_inline void fill_io_msg(struct rec *r, struct pt_regs *regs, lon
   u64 iov[2] = {0, 0}; /* iov_base, iov_len */
   if (hdr[2] && hdr[3]) bpf_probe_read_user(iov, sizeof iov, UPTR(hdr[2]));
   put_u32(r, (u32)iov[1]);
-  put_tuple(r, file_sock(fd_file(cur_task(), fd)), true);
+  put_tuple(r, file_sock(fd_file_cur(fd)), true);
   u64 n = ret > 0 ? (u64)ret : 0;
   if (n > iov[1]) n = iov[1];
   if (n > 0)
@@ -483,7 +495,7 @@ static __always_inline void fill_pipe_common(struct rec *r, struct pt_regs *regs
   if (ret == 0) bpf_probe_read_user(fds, sizeof fds, UPTR(ARG0(regs)));
   put_s64(r, fds[0]);
   put_s64(r, fds[1]);
-  struct file *f = ret == 0 ? fd_file(cur_task(), fds[0]) : NULL;
+  struct file *f = ret == 0 ? fd_file_cur(fds[0]) : NULL;
   if (f)
     put_u64(r, BPF_CORE_READ(f, f_inode, i_ino));
   else

@@ -20,6 +20,7 @@
 struct scratch {
   u8 rec[REC_MAX * 2];
   const void *comp[MAX_COMPONENTS]; /* path components collected leaf first */
+  u64 unchecked; /* bytes this CPU wrote since it last asked how full its ring is */
 };
 
 struct rec {
@@ -34,6 +35,8 @@ const volatile __u32 cfg_max_str = 4096;
 const volatile __u32 cfg_max_args = 4096;
 const volatile __u32 cfg_snaplen = 80;
 const volatile __u64 cfg_wakeup_bytes = 4u << 20;
+/* How often (bytes written by one CPU) to check the ring's fill against cfg_wakeup_bytes. */
+const volatile __u64 cfg_wakeup_check_bytes = 256u << 10;
 
 struct {
   __uint(type, BPF_MAP_TYPE_ARRAY);
@@ -247,9 +250,18 @@ static __always_inline void rec_submit(struct rec *r) {
     return;
   }
   /* No wakeup per event: user space polls; it is woken only when the ring fills past the
-   * threshold, so a burst is drained before it overflows. */
+   * threshold, so a burst is drained before it overflows. The fill is checked only every
+   * cfg_wakeup_check_bytes written by this CPU: bpf_ringbuf_query reads the consumer position,
+   * a cache line the reader keeps writing, which on every event was one of the probe's larger
+   * costs. */
   u64 flags = BPF_RB_NO_WAKEUP;
-  if (bpf_ringbuf_query(ring, BPF_RB_AVAIL_DATA) + len > cfg_wakeup_bytes) flags = BPF_RB_FORCE_WAKEUP;
+  u64 unchecked = r->s->unchecked + len;
+  if (unchecked >= cfg_wakeup_check_bytes) {
+    unchecked = 0;
+    if (bpf_ringbuf_query(ring, BPF_RB_AVAIL_DATA) + len > cfg_wakeup_bytes)
+      flags = BPF_RB_FORCE_WAKEUP;
+  }
+  r->s->unchecked = unchecked;
   BARRIER_VAR(len);
   if (len > REC_MAX) return;
   if (bpf_ringbuf_output(ring, r->s->rec, len, flags) != 0) {

@@ -88,9 +88,20 @@ static long path_step(u32 i, struct walk_ctx *w) {
   struct dentry *mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
   struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
   const void *name = NULL;
-  if (dentry == mnt_root || dentry == parent) {
+  if (dentry == parent && dentry != mnt_root) {
+    /* A disconnected dentry: a pseudo file (memfd, anonymous shmem) is its own parent. The kernel
+     * shows it as "/name" (/proc/PID/exe of a memfd program: "/memfd:NAME (deleted)"). */
+    w->steps = i;
+    if (i == 0) {
+      w->r->s->comp[0] = BPF_CORE_READ(dentry, d_name.name);
+      w->any = 1;
+      w->steps = 1;
+    }
+    return 1;
+  }
+  if (dentry == mnt_root) {
     struct mount *mp = BPF_CORE_READ(mnt, mnt_parent);
-    if (dentry != mnt_root || !mp || mp == mnt) {
+    if (!mp || mp == mnt) {
       w->steps = i;
       return 1;
     }
@@ -285,13 +296,17 @@ static __always_inline void put_proc(struct rec *r, struct task_struct *t) {
 
 /* ---- files ---- */
 
-static __always_inline struct file *fd_file(struct task_struct *t, s64 fd) {
+/* The file behind the current task's fd. The task from bpf_get_current_task_btf() is a trusted
+ * BTF pointer, so task->files->fdt->{max_fds,fd} are direct (PROBE_MEM) loads; only the slot of
+ * the fd array (a `struct file **`, which the verifier does not walk) needs a helper. */
+static __always_inline struct file *fd_file_cur(s64 fd) {
   if (fd < 0) return NULL;
-  struct fdtable *fdt = BPF_CORE_READ(t, files, fdt);
+  struct files_struct *files = bpf_get_current_task_btf()->files;
+  if (!files) return NULL;
+  struct fdtable *fdt = files->fdt;
   if (!fdt) return NULL;
-  unsigned int max = BPF_CORE_READ(fdt, max_fds);
-  if ((u64)fd >= max) return NULL;
-  struct file **fds = BPF_CORE_READ(fdt, fd);
+  if ((u64)fd >= fdt->max_fds) return NULL;
+  struct file **fds = fdt->fd;
   struct file *f = NULL;
   bpf_probe_read_kernel(&f, sizeof f, &fds[fd]);
   return f;

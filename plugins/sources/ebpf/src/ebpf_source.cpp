@@ -209,8 +209,9 @@ class EbpfInstance {
     snprintf(line, sizeof line,
              "ebpf: %.0f events/s, %llu read, %llu written by the probe, drops %llu%s%s, "
              "fullest ring %.1f%%, invalid %llu",
-             rate, static_cast<unsigned long long>(records_), static_cast<unsigned long long>(total),
-             static_cast<unsigned long long>(drops), per_cpu.empty() ? "" : " (", per_cpu.c_str(),
+             rate, static_cast<unsigned long long>(records_),
+             static_cast<unsigned long long>(total), static_cast<unsigned long long>(drops),
+             per_cpu.empty() ? "" : " (", per_cpu.c_str(),
              100.0 * static_cast<double>(fill) / static_cast<double>(probe_->ring_size()),
              static_cast<unsigned long long>(invalid_));
     std::string text = line;
@@ -282,8 +283,8 @@ class EbpfPlugin : public sdk::Plugin {
     }
     logger_.Info("ebpf: probe attached: " + std::to_string(probe->programs_attached()) +
                  " programs (sys_exit dispatcher, sched_process_exec/fork/exit) + " +
-                 std::to_string(tails) + " tail programs; rings: " +
-                 std::to_string(probe->ring_fds().size()) + " x " +
+                 std::to_string(tails) +
+                 " tail programs; rings: " + std::to_string(probe->ring_fds().size()) + " x " +
                  std::to_string(config_.probe.ring_size_kib) + " KiB for " +
                  std::to_string(probe->num_cpus()) +
                  " CPUs; syscalls enabled: 0 (fork/exec/exit only until the host says which)");

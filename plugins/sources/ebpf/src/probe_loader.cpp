@@ -9,6 +9,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdarg>
 #include <cstdio>
@@ -101,7 +102,8 @@ void CheckKernelSupport() {
   std::string missing;
   for (const char* tp : kRequiredTracepoints) {
     std::string name = std::string("btf_trace_") + tp;
-    if (btf__find_by_name_kind(vmlinux, name.c_str(), BTF_KIND_TYPEDEF) < 0) missing += " " + std::string(tp);
+    if (btf__find_by_name_kind(vmlinux, name.c_str(), BTF_KIND_TYPEDEF) < 0)
+      missing += " " + std::string(tp);
   }
   btf__free(vmlinux);
   if (!missing.empty()) {
@@ -146,6 +148,10 @@ std::unique_ptr<Probe> Probe::Load(const ProbeOptions& options, const sdk::Logge
   skel->rodata->cfg_max_args = options.max_string_len;
   skel->rodata->cfg_snaplen = options.snaplen;
   skel->rodata->cfg_wakeup_bytes = probe->ring_size_ / 2;
+  // Each CPU checks its ring's fill every (1/16 ring) / cpus_per_ring bytes it writes, so a ring
+  // fills at most 1/16 past the wakeup threshold (half) before one of its CPUs notices.
+  uint32_t check_div = 16 * (options.cpus_per_ring == 0 ? 1 : options.cpus_per_ring);
+  skel->rodata->cfg_wakeup_check_bytes = std::max<uint64_t>(probe->ring_size_ / check_div, 1);
   bpf_map__set_max_entries(skel->maps.scratch_map, ncpus);
   bpf_map__set_max_entries(skel->maps.rings, ncpus);
   // Rings: one per group of cpus_per_ring CPUs; the outer map sends each CPU to its group's ring.
@@ -154,8 +160,9 @@ std::unique_ptr<Probe> Probe::Load(const ProbeOptions& options, const sdk::Logge
   for (uint32_t g = 0; g < ngroups; ++g) {
     int fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "vigil_ring", 0, 0,
                             static_cast<uint32_t>(probe->ring_size_), nullptr);
-    if (fd < 0) Fail("cannot create a ring buffer of " + std::to_string(options.ring_size_kib) +
-                     " KiB: " + Errno(errno));
+    if (fd < 0)
+      Fail("cannot create a ring buffer of " + std::to_string(options.ring_size_kib) +
+           " KiB: " + Errno(errno));
     probe->ring_fds_.push_back(fd);
     void* cons = mmap(nullptr, page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (cons == MAP_FAILED) Fail("cannot map a ring's consumer page: " + Errno(errno));
@@ -163,10 +170,9 @@ std::unique_ptr<Probe> Probe::Load(const ProbeOptions& options, const sdk::Logge
     void* prod = mmap(nullptr, page + 2 * probe->ring_size_, PROT_READ, MAP_SHARED, fd, page);
     if (prod == MAP_FAILED) Fail("cannot map a ring's data: " + Errno(errno));
     probe->producer_maps_.push_back(prod);
-    probe->ring_views_.push_back(RingView{static_cast<uint64_t*>(cons),
-                                          static_cast<const uint64_t*>(prod),
-                                          static_cast<const uint8_t*>(prod) + page,
-                                          probe->ring_size_});
+    probe->ring_views_.push_back(
+        RingView{static_cast<uint64_t*>(cons), static_cast<const uint64_t*>(prod),
+                 static_cast<const uint8_t*>(prod) + page, probe->ring_size_});
   }
   // The inner map template: a ring of the configured size (libbpf 1.1 cannot resize the
   // template it would build from the object, so it gets one of ours).
@@ -186,14 +192,14 @@ std::unique_ptr<Probe> Probe::Load(const ProbeOptions& options, const sdk::Logge
     Fail("the kernel refused the probe (" + Errno(err) + ")", log);
   }
 
-  // Tail programs, by syscall number.
+  // Tail programs, by event type (the dispatcher switches on the type `interesting` gives).
   int tail_fd = bpf_map__fd(skel->maps.tail_progs);
   for (const SyscallEntry& e : SyscallTable()) {
     if (e.capture != Capture::kSysExit && e.capture != Capture::kExec) continue;
     std::string name = "tail_" + std::string(e.name);
     struct bpf_program* p = bpf_object__find_program_by_name(skel->obj, name.c_str());
     if (p == nullptr) Fail("the probe has no program " + name);
-    uint32_t key = static_cast<uint32_t>(e.syscall_nr);
+    uint32_t key = e.event_type;
     int fd = bpf_program__fd(p);
     if (bpf_map_update_elem(tail_fd, &key, &fd, BPF_ANY) != 0) {
       Fail("cannot install " + name + ": " + Errno(errno));

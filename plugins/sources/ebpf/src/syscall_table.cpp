@@ -1,7 +1,6 @@
-#include "syscall_table_x86_64.hpp"
-
 #include <array>
 
+#include "syscall_table_x86_64.hpp"
 #include "vigil/event_types.h"
 
 namespace vigil::ebpf {
@@ -11,7 +10,8 @@ namespace {
 VIGIL_SYSCALL_EVENT_TYPES(VIGIL__TYPE_CODE)
 #undef VIGIL__TYPE_CODE
 
-#define E(name, nr) SyscallEntry{#name, k_##name, nr, Capture::kSysExit}
+#define E(name, nr) \
+  SyscallEntry { #name, k_##name, nr, Capture::kSysExit }
 constexpr std::array kTable = {
     E(open, 2),
     E(openat, 257),

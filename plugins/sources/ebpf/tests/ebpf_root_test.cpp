@@ -5,10 +5,10 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -40,11 +40,21 @@ const char kPluginPath[] = VIGIL_PLUGIN_DIR "/libebpf.so";
 VIGIL_SYSCALL_EVENT_TYPES(TYPE_CODE)
 #undef TYPE_CODE
 #define IDX(name, type) name,
-struct OpenatP { enum { VIGIL_PARAMS_openat(IDX) }; };
-struct ExecP { enum { VIGIL_PARAMS_execve(IDX) }; };
-struct ForkP { enum { VIGIL_PARAMS_clone(IDX) }; };
-struct ExitP { enum { VIGIL_PARAMS_procexit(IDX) }; };
-struct ConnectP { enum { VIGIL_PARAMS_connect(IDX) }; };
+struct OpenatP {
+  enum { VIGIL_PARAMS_openat(IDX) };
+};
+struct ExecP {
+  enum { VIGIL_PARAMS_execve(IDX) };
+};
+struct ForkP {
+  enum { VIGIL_PARAMS_clone(IDX) };
+};
+struct ExitP {
+  enum { VIGIL_PARAMS_procexit(IDX) };
+};
+struct ConnectP {
+  enum { VIGIL_PARAMS_connect(IDX) };
+};
 #undef IDX
 
 // Parameter types of every event type, from the schema, to check each record's shape.
@@ -147,12 +157,17 @@ int64_t Tid() { return static_cast<int64_t>(syscall(SYS_gettid)); }
 
 TEST_F(EbpfRootTest, OpenatReadOnlyAndCreatedRecordsNameFlagsDevIno) {
   std::string existing = (dir_ / "existing").string();
-  { FILE* f = fopen(existing.c_str(), "w"); ASSERT_NE(f, nullptr); fclose(f); }
+  {
+    FILE* f = fopen(existing.c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    fclose(f);
+  }
   ASSERT_TRUE(host_->SetEventTypes({k_openat}));
   std::string created = (dir_ / "created").string();
   int fd1 = static_cast<int>(syscall(SYS_openat, AT_FDCWD, existing.c_str(), O_RDONLY));
   ASSERT_GE(fd1, 0);
-  int fd2 = static_cast<int>(syscall(SYS_openat, AT_FDCWD, created.c_str(), O_WRONLY | O_CREAT, 0640));
+  int fd2 =
+      static_cast<int>(syscall(SYS_openat, AT_FDCWD, created.c_str(), O_WRONLY | O_CREAT, 0640));
   ASSERT_GE(fd2, 0);
   struct stat st1, st2;
   ASSERT_EQ(fstat(fd1, &st1), 0);
@@ -180,7 +195,8 @@ TEST_F(EbpfRootTest, OpenatReadOnlyAndCreatedRecordsNameFlagsDevIno) {
   EXPECT_EQ(static_cast<uint64_t>(I64(*cr, OpenatP::ino)), st2.st_ino);
   // Timestamps are epoch ns: within a minute of now.
   int64_t now = static_cast<int64_t>(vigil::sdk::NowNs());
-  EXPECT_LT(std::llabs(static_cast<long long>(now - static_cast<int64_t>(cr->ts_ns()))), 60'000'000'000LL);
+  EXPECT_LT(std::llabs(static_cast<long long>(now - static_cast<int64_t>(cr->ts_ns()))),
+            60'000'000'000LL);
 }
 
 TEST_F(EbpfRootTest, ForkExecveExitOfAChild) {
@@ -231,7 +247,8 @@ TEST_F(EbpfRootTest, ForkExecveExitOfAChild) {
   EXPECT_EQ(I64(*exec, ExecP::flags) & VIGIL_EXE_WRITABLE, VIGIL_EXE_WRITABLE);
   EXPECT_LE(forked->ts_ns(), exec->ts_ns());
 
-  auto exited = WaitFor([&](const Record& r) { return r.type() == k_procexit && r.tid() == child; });
+  auto exited =
+      WaitFor([&](const Record& r) { return r.type() == k_procexit && r.tid() == child; });
   ASSERT_TRUE(exited) << "no procexit record from the child";
   EXPECT_EQ(I64(*exited, ExitP::status), 0);
   EXPECT_EQ(I64(*exited, ExitP::sig), 0);
@@ -313,7 +330,8 @@ TEST_F(EbpfRootTest, OnlyTheRequestedSyscallsAreCaptured) {
   ASSERT_TRUE(WaitFor([&](const Record& r) {
     return r.type() == k_openat && r.tid() == tid && r.param(OpenatP::name) == marker1;
   }));
-  for (const auto& r : seen_) EXPECT_NE(r.type(), k_getppid) << "getppid captured but not asked for";
+  for (const auto& r : seen_)
+    EXPECT_NE(r.type(), k_getppid) << "getppid captured but not asked for";
 
   // Now getppid only: openat must stop.
   ASSERT_TRUE(host_->SetEventTypes({k_getppid}));
@@ -341,9 +359,8 @@ TEST_F(EbpfRootTest, RecordsAreInTimeOrder) {
   std::string last = (dir_ / "last").string();
   int fd = open(last.c_str(), O_RDONLY | O_CREAT, 0600);
   close(fd);
-  ASSERT_TRUE(WaitFor([&](const Record& r) {
-    return r.type() == k_openat && r.param(OpenatP::name) == last;
-  }));
+  ASSERT_TRUE(WaitFor(
+      [&](const Record& r) { return r.type() == k_openat && r.param(OpenatP::name) == last; }));
   // within one batch the merge is by ts; across batches a late CPU may lag, so check batches
   uint64_t prev = 0;
   size_t inversions = 0;
@@ -407,9 +424,10 @@ TEST_F(EbpfRootTest, EveryEventTypeMatchesTheSchema) {
   for (const auto& r : seen_) {
     if (r.tid() == tid) types.insert(r.type());
   }
-  for (uint16_t t : {k_mkdir, k_openat, k_write, k_read, k_dup, k_fcntl, k_fchmod, k_close,
-                     k_chmod, k_rename, k_symlink, k_unlink, k_link, k_pipe2, k_socketpair,
-                     k_sendto, k_recvfrom, k_chdir, k_rmdir, k_kill, k_mmap, k_mprotect}) {
+  for (uint16_t t :
+       {k_mkdir,    k_openat, k_write,   k_read,   k_dup,  k_fcntl,   k_fchmod,     k_close,
+        k_chmod,    k_rename, k_symlink, k_unlink, k_link, k_pipe2,   k_socketpair, k_sendto,
+        k_recvfrom, k_chdir,  k_rmdir,   k_kill,   k_mmap, k_mprotect}) {
     EXPECT_TRUE(types.count(t)) << "no record of type " << t;
   }
 }

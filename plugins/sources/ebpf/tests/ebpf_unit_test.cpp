@@ -216,13 +216,13 @@ TEST(SyscallTableTest, NumbersMatchUnistd64) {
 }
 
 TEST(SyscallTableTest, CoversEverySchemaTypeExceptSchedulerEvents) {
-#define CHECK_TYPE(code_, nm_)                                                      \
-  if (std::string(#nm_) != "switch" && std::string(#nm_) != "signaldeliver") {      \
-    auto e = vigil::ebpf::FindByEventType(code_);                                   \
-    EXPECT_TRUE(e.has_value()) << #nm_;                                             \
-    if (e) {                                                                        \
-      EXPECT_EQ(e->name, #nm_);                                                     \
-    }                                                                               \
+#define CHECK_TYPE(code_, nm_)                                                 \
+  if (std::string(#nm_) != "switch" && std::string(#nm_) != "signaldeliver") { \
+    auto e = vigil::ebpf::FindByEventType(code_);                              \
+    EXPECT_TRUE(e.has_value()) << #nm_;                                        \
+    if (e) {                                                                   \
+      EXPECT_EQ(e->name, #nm_);                                                \
+    }                                                                          \
   }
   VIGIL_SYSCALL_EVENT_TYPES(CHECK_TYPE)
 #undef CHECK_TYPE
