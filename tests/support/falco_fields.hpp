@@ -3,8 +3,10 @@
 // k8s_audit_rules.yaml for source `k8s_audit`), with Falco's names, types, list flags and
 // arguments, and extractors that return values a test precomputed per synthetic event.
 //
-// vigil itself has no syscall field provider yet; these declarations let the rule engine load and
-// evaluate the real upstream rules in tests and in `vigil_rules_bench` without one. They are
+// They let the rule engine load and evaluate the real upstream rules in tests and in
+// `vigil_rules_bench` without the kernel or the syscall state, and they are the reference the real
+// syscall field provider (core/src/fields/syscall_fields*.cpp) is checked against: declarations
+// written from Falco's sources, kept apart from the implementation on purpose. They are
 // declarations plus a value table, not an implementation of Falco's semantics: `proc.aname`
 // returns whatever the test stored for `proc.aname`, nothing is derived from the event record.
 //
