@@ -753,9 +753,11 @@ def main():
         sys.exit("run.py: the syscall benchmark needs root (it loads BPF programs and sets "
                  "kernel.bpf_stats_enabled); run it with sudo")
     # opensnoop, execsnoop and bpftrace attach to tracepoints found in tracefs.
+    mounted_tracefs = False
     if not os.path.exists("/sys/kernel/tracing/events"):
         log("mounting tracefs on /sys/kernel/tracing (the snoop tools and bpftrace need it)")
-        subprocess.run(["mount", "-t", "tracefs", "tracefs", "/sys/kernel/tracing"], check=False)
+        mounted_tracefs = subprocess.run(["mount", "-t", "tracefs", "tracefs",
+                                          "/sys/kernel/tracing"], check=False).returncode == 0
 
     pairs = [tuple(p.split(",", 1)) if "," in p else (p, "*") for p in args.only]
 
@@ -818,6 +820,8 @@ def main():
         report(env, workloads, tracers_for, results, costs, sustained, skipped)
     finally:
         shutil.rmtree(tmpdir, ignore_errors=True)
+        if mounted_tracefs:  # leave the machine as it was
+            subprocess.run(["umount", "/sys/kernel/tracing"], check=False)
 
 
 if __name__ == "__main__":
