@@ -345,9 +345,9 @@ bool AnyEventHasParam(std::string_view name) {
 }
 
 const char* ErrnoName(int64_t err) {
-  if (err < 0) err = -err;
-  if (err <= 0 || err > 4095) return nullptr;
-  return strerrorname_np(static_cast<int>(err));
+  // Errnos are 1..4095 either way round; anything else (INT64_MIN included) has no name.
+  if (err < -4095 || err > 4095 || err == 0) return nullptr;
+  return strerrorname_np(static_cast<int>(err < 0 ? -err : err));
 }
 
 const char* SignalName(uint64_t sig) {
