@@ -502,9 +502,14 @@ const ProcReader::SocketTable& ProcReader::SocketsOf(int64_t pid, uint64_t netns
     });
   }
   // Netlink and packet: the inode is the last column.
-  for (auto [file, type, family] : {std::tuple{"netlink", FdType::kNetlink, uint8_t{AF_NETLINK}},
-                                    std::tuple{"packet", FdType::kPacket, uint8_t{AF_PACKET}}}) {
-    if (!ReadFile(net + file, &text)) continue;
+  struct RawTable {
+    const char* file;
+    FdType type;
+    uint8_t family;
+  };
+  for (const RawTable& raw : {RawTable{"netlink", FdType::kNetlink, AF_NETLINK},
+                              RawTable{"packet", FdType::kPacket, AF_PACKET}}) {
+    if (!ReadFile(net + raw.file, &text)) continue;
     bool header = true;
     ForEachLine(text, [&](std::string_view line) {
       if (header) {
@@ -515,8 +520,8 @@ const ProcReader::SocketTable& ProcReader::SocketsOf(int64_t pid, uint64_t netns
       uint64_t ino = 0;
       if (cols.empty() || !ParseNum(cols.back(), &ino) || ino == 0) return;
       FdInfo fd;
-      fd.type = type;
-      fd.family = family;
+      fd.type = raw.type;
+      fd.family = raw.family;
       fd.ino = ino;
       table->by_inode[ino] = std::move(fd);
     });
