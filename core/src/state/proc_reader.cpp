@@ -103,6 +103,19 @@ void ForEachLine(std::string_view text, F&& f) {
   }
 }
 
+// The rows of a /proc/net table: every line but the first (the column header).
+template <class F>
+void ForEachTableRow(std::string_view text, F&& f) {
+  bool header = true;
+  ForEachLine(text, [&](std::string_view line) {
+    if (header) {
+      header = false;
+      return;
+    }
+    f(line);
+  });
+}
+
 void SplitNul(std::string_view buf, std::vector<std::string>* out) {
   out->clear();
   size_t start = 0;
@@ -427,12 +440,7 @@ const ProcReader::SocketTable& ProcReader::SocketsOf(int64_t pid, uint64_t netns
   std::vector<bool> is_listen;
   for (const InetFile& f : inet_files) {
     if (!ReadFile(net + f.name, &text)) continue;
-    bool header = true;
-    ForEachLine(text, [&](std::string_view line) {
-      if (header) {
-        header = false;
-        return;
-      }
+    ForEachTableRow(text, [&](std::string_view line) {
       auto cols = Fields(line);
       if (cols.size() < 10) return;
       FdInfo fd;
@@ -482,12 +490,7 @@ const ProcReader::SocketTable& ProcReader::SocketsOf(int64_t pid, uint64_t netns
   }
   // Unix: "Num RefCount Protocol Flags Type St Inode [Path]".
   if (ReadFile(net + "unix", &text)) {
-    bool header = true;
-    ForEachLine(text, [&](std::string_view line) {
-      if (header) {
-        header = false;
-        return;
-      }
+    ForEachTableRow(text, [&](std::string_view line) {
       auto cols = Fields(line);
       uint64_t ino = 0;
       if (cols.size() < 7 || !ParseNum(cols[6], &ino) || ino == 0) return;
@@ -510,12 +513,7 @@ const ProcReader::SocketTable& ProcReader::SocketsOf(int64_t pid, uint64_t netns
   for (const RawTable& raw : {RawTable{"netlink", FdType::kNetlink, AF_NETLINK},
                               RawTable{"packet", FdType::kPacket, AF_PACKET}}) {
     if (!ReadFile(net + raw.file, &text)) continue;
-    bool header = true;
-    ForEachLine(text, [&](std::string_view line) {
-      if (header) {
-        header = false;
-        return;
-      }
+    ForEachTableRow(text, [&](std::string_view line) {
       auto cols = Fields(line);
       uint64_t ino = 0;
       if (cols.empty() || !ParseNum(cols.back(), &ino) || ino == 0) return;
