@@ -28,7 +28,9 @@
  *   vigil_event_add_param(&w, json, json_len);
  *   uint32_t len; if (vigil_event_end(&w, &len) != VIGIL_EVENT_OK) { ... }
  *
- * Only <stdint.h>/<stddef.h> and compiler builtins, so kernel, BPF and user code can share it.
+ * Only <stdint.h>/<stddef.h> and compiler builtins, for user code and kernel modules. BPF programs
+ * cannot include <stdint.h>: the eBPF probe restates the header size in its probe_shared.h and
+ * the plugin checks the two agree.
  * Assumes a little-endian host, as vigil's supported targets are.
  */
 #ifndef VIGIL_EVENT_RECORD_H

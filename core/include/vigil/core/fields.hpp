@@ -147,8 +147,9 @@ struct FieldText {
 };
 std::optional<FieldText> SplitFieldText(std::string_view text);
 
-// The core's own fields: evt.num, evt.time, evt.time.s, evt.time.iso8601, evt.datetime,
-// evt.rawtime, evt.type, evt.source, evt.hostname, evt.plugininfo... for every source.
+// The core's own fields, for every source: evt.num, evt.time, evt.time.iso8601, evt.rawtime,
+// evt.rawtime.s, evt.rawtime.ns, evt.type, evt.source, evt.hostname (`vigil fields` lists them).
+// Falco's evt.datetime and evt.plugininfo do not exist yet.
 struct CoreFieldOptions {
   std::string hostname;
 };
