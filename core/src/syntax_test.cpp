@@ -1,4 +1,4 @@
-#include "vigil/core/syntax.hpp"
+#include "vigil/syntax.hpp"
 
 #include <gtest/gtest.h>
 

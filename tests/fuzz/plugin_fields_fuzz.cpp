@@ -8,6 +8,7 @@
 #include "fuzz_util.hpp"
 #include "vigil/core/plugin_host.hpp"
 #include "vigil/plugin_api.h"
+#include "vigil/plugin_check.hpp"
 
 namespace {
 
@@ -47,11 +48,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   std::set<std::string> names;
-  for (const vigil::PluginField& field : (*lib)->fields()) {
+  for (const vigil::fields::FieldInfo& field : (*lib)->fields()) {
     Require(field.name.find('.') != std::string::npos, "a field name is class.field");
     Require(names.insert(field.name).second, "field names are unique");
     Require(!field.description.empty(), "a field has a description");
-    Require(std::string(vigil::FieldTypeName(field.type)) != "?", "a field has a known type");
+    Require(std::string(vigil::plugin_check::FieldTypeName(vigil::fields::ToAbi(field.type))) != "?", "a field has a known type");
   }
   return 0;
 }

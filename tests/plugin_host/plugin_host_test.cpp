@@ -205,10 +205,28 @@ TEST(PluginTable, GoodFieldsAreParsed) {
   ASSERT_TRUE(lib.ok()) << lib.status().message();
   const auto& f = (*lib)->fields();
   ASSERT_EQ(f.size(), 2u);
-  EXPECT_EQ(f[0].type, VIGIL_FT_UINT64);
-  EXPECT_EQ(f[1].arg, FieldArgKind::kKey);
+  EXPECT_EQ(f[0].type, fields::FieldType::kUint64);
+  EXPECT_EQ(f[1].arg, fields::ArgKind::kKey);
   EXPECT_TRUE(f[1].arg_required);
   EXPECT_TRUE(f[1].is_list);
+}
+
+// A plugin that names its sources wrongly is refused, not applied to every source.
+TEST(PluginTable, MalformedExtractEventSourcesAreRefused) {
+  vigil_plugin_api t = GoodTable();
+  t.capabilities |= VIGIL_CAP_EXTRACT;
+  t.fields = R"([{"name": "d.x", "type": "uint64", "desc": "x"}])";
+  t.extract_fields = Extract;
+  for (const char* bad : {"", "[", "{}", "[]", R"(["k8s audit"])", R"(["a", "a"])", "[1]"}) {
+    t.extract_event_sources = bad;
+    auto lib = PluginLibrary::FromTable(&t, "built-in");
+    ASSERT_FALSE(lib.ok()) << bad;
+    EXPECT_THAT(lib.status().message(), HasSubstr("bad extract_event_sources JSON")) << bad;
+  }
+  t.extract_event_sources = R"(["k8s_audit", "aws_cloudtrail"])";
+  auto lib = PluginLibrary::FromTable(&t, "built-in");
+  ASSERT_TRUE(lib.ok()) << lib.status().message();
+  EXPECT_EQ((*lib)->extract_sources(), (std::vector<std::string>{"k8s_audit", "aws_cloudtrail"}));
 }
 
 TEST(PluginInstance, InitFailureSaysWhy) {

@@ -38,6 +38,21 @@ class Configured {
   vigil_delivery Deliver(const vigil_alert*, uint32_t) { return VIGIL_DELIVERED; }
 };
 
+// Extracts the event source it was given, for events of two sources only.
+class SourceEcho : public vigil::sdk::Plugin {
+ public:
+  static constexpr const char* kName = "source_echo";
+  static constexpr const char* kVersion = "0.1.0";
+  static constexpr const char* kExtractEventSources = R"(["k8s_audit", "aws_cloudtrail"])";
+  static const char* Fields() {
+    return R"([{"name": "echo.source", "type": "string", "desc": "the event's source"}])";
+  }
+  vigil_rc Extract(const vigil_event_input& event, uint32_t n, vigil_extract_field* fields) {
+    for (uint32_t i = 0; i < n; ++i) results().SetString(fields[i], event.event_source);
+    return VIGIL_OK;
+  }
+};
+
 // The error of Init(config) on a fresh host of `table`.
 std::string InitError(const vigil_plugin_api* table, const std::string& config) {
   FakeHost host(table);
@@ -66,38 +81,81 @@ TEST(FakeHostTest, AcceptsAGoodTable) {
 TEST(FakeHostTest, RefusesAnotherMajorOrANewerMinor) {
   vigil_plugin_api table = GoodTable();
   table.api_version_major = VIGIL_PLUGIN_API_VERSION_MAJOR + 1;
-  EXPECT_THAT(LoadError(table), HasSubstr("is not compatible with host"));
+  EXPECT_THAT(LoadError(table), HasSubstr("the major versions differ"));
   table = GoodTable();
   table.api_version_minor = VIGIL_PLUGIN_API_VERSION_MINOR + 1;
-  EXPECT_THAT(LoadError(table), HasSubstr("is not compatible with host"));
+  EXPECT_THAT(LoadError(table), HasSubstr("upgrade vigil"));
 }
 
 TEST(FakeHostTest, RefusesMissingRequiredMembers) {
   vigil_plugin_api table = GoodTable();
   table.init = nullptr;
   table.name = nullptr;
-  EXPECT_EQ(LoadError(table), "missing required members: name init");
+  EXPECT_EQ(LoadError(table), "plugin at built-in: missing required 'name'");
+  table.name = "output";
+  EXPECT_EQ(LoadError(table), "plugin at built-in: missing required 'init'");
 }
 
 TEST(FakeHostTest, RefusesInconsistentCapabilities) {
   vigil_plugin_api table = GoodTable();
   table.capabilities = 0;
-  EXPECT_EQ(LoadError(table), "no capability declared");
+  EXPECT_EQ(LoadError(table), "plugin 'output' (built-in): declares no capability");
 
   table = GoodTable();
   table.capabilities |= VIGIL_CAP_SOURCE;
-  EXPECT_EQ(LoadError(table), "capability source declared without its required functions");
+  EXPECT_EQ(LoadError(table),
+            "plugin 'output' (built-in): declares capability 'source' but lacks its "
+            "'event_source'");
 
   table = GoodTable();
   table.parse_event = [](vigil_plugin*, const vigil_event_input*) -> vigil_rc { return VIGIL_OK; };
-  EXPECT_EQ(LoadError(table), "functions of capability parse set without the capability");
+  EXPECT_EQ(LoadError(table),
+            "plugin 'output' (built-in): has 'parse_event' but does not declare capability "
+            "'parse'");
 }
 
 TEST(FakeHostTest, MembersBeyondTableSizeCountAsAbsent) {
   // An output built against a header where the table ended before `deliver`.
   vigil_plugin_api table = GoodTable();
   table.table_size = offsetof(vigil_plugin_api, deliver);
-  EXPECT_EQ(LoadError(table), "capability output declared without its required functions");
+  EXPECT_EQ(LoadError(table),
+            "plugin 'output' (built-in): declares capability 'output' but lacks its 'deliver'");
+}
+
+// The checks the fake host once skipped and the core ran: a plugin that passed its own tests could
+// be refused by vigil.
+TEST(FakeHostTest, RunsTheCoresNameVersionAndFieldChecks) {
+  vigil_plugin_api table = GoodTable();
+  table.name = "My-Output";
+  EXPECT_EQ(LoadError(table), "plugin at built-in: name 'My-Output' is not made of [a-z0-9_] only");
+  table = GoodTable();
+  table.version = "1.0";
+  EXPECT_EQ(LoadError(table),
+            "plugin at built-in: version '1.0' is not a semantic version (MAJOR.MINOR.PATCH)");
+
+  table = GoodTable();
+  table.capabilities |= VIGIL_CAP_EXTRACT;
+  table.extract_fields = [](vigil_plugin*, const vigil_event_input*, uint32_t,
+                            vigil_extract_field*) -> vigil_rc { return VIGIL_OK; };
+  table.fields = R"([{"name": "o.x", "type": "uint64"}])";
+  EXPECT_EQ(LoadError(table), "plugin 'output' (built-in): bad fields JSON: fields[0] (o.x): no 'desc'");
+  table.fields = R"([{"name": "o.x", "type": "uint64", "desc": "x"},
+                     {"name": "o.x", "type": "string", "desc": "again"}])";
+  EXPECT_EQ(LoadError(table),
+            "plugin 'output' (built-in): bad fields JSON: fields[1] (o.x): declared twice");
+  table.fields = R"([{"name": "o.x", "type": "uint64", "desc": "x"}])";
+  table.extract_event_sources = "[]";
+  EXPECT_THAT(LoadError(table), HasSubstr("bad extract_event_sources JSON: an empty array"));
+  table.extract_event_sources = R"(["k8s_audit", 3])";
+  EXPECT_EQ(LoadError(table),
+            "plugin 'output' (built-in): bad extract_event_sources JSON: [1]: not a string");
+
+  // description and contact are optional, as for the core.
+  table = GoodTable();
+  table.description = nullptr;
+  table.contact = nullptr;
+  FakeHost host(&table);
+  EXPECT_TRUE(host.loaded()) << host.LastError();
 }
 
 TEST(FakeHostTest, ReportsLoadErrorsOfSharedObjects) {
@@ -170,6 +228,31 @@ TEST(FakeHostConfigTest, RejectsASchemaThatIsNotJson) {
   vigil_plugin_api table = GoodTable();
   table.get_init_schema = [] { return "{\"type\": "; };
   EXPECT_THAT(InitError(&table, "{}"), HasSubstr("config schema is not valid JSON (a bug in the plugin)"));
+}
+
+}  // namespace
+
+namespace {
+
+TEST(FakeHostTest, PassesEachEventsSourceAndHonoursExtractEventSources) {
+  FakeHost host(vigil::sdk::PluginTable<SourceEcho>());
+  ASSERT_TRUE(host.Init()) << host.LastError();
+  using vigil::testing::Record;
+  // Unset: the first source the plugin names.
+  auto first = host.Extract(Record::Plugin("{}"), "echo.source");
+  ASSERT_TRUE(first) << host.LastError();
+  EXPECT_EQ(first->ToString(), "k8s_audit");
+  Record cloudtrail = Record::Plugin("{}");
+  cloudtrail.set_source("aws_cloudtrail");
+  auto second = host.Extract(cloudtrail, "echo.source");
+  ASSERT_TRUE(second) << host.LastError();
+  EXPECT_EQ(second->ToString(), "aws_cloudtrail");
+  // The core never asks it about other sources' events; neither does the fake host.
+  Record syscall = Record::Plugin("{}");
+  syscall.set_source("syscall");
+  EXPECT_FALSE(host.Extract(syscall, "echo.source"));
+  EXPECT_THAT(host.LastError(),
+              HasSubstr("the plugin's fields do not apply to events of source 'syscall'"));
 }
 
 }  // namespace

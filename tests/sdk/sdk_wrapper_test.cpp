@@ -128,16 +128,16 @@ class Extractor : public vigil::sdk::Plugin {
   static constexpr const char* kExtractEventSources = R"(["tick"])";
   static const char* Fields() {
     return R"([
-      {"name": "x.payload", "type": "string"},
-      {"name": "x.words", "type": "string", "list": true},
-      {"name": "x.len", "type": "uint64"},
-      {"name": "x.neg", "type": "int64"},
-      {"name": "x.flag", "type": "bool", "arg": {"kind": "index"}},
-      {"name": "x.bytes", "type": "bytes"},
-      {"name": "x.key", "type": "string", "arg": {"kind": "key", "required": true}},
-      {"name": "x.wrongtype", "type": "uint64"},
-      {"name": "x.throws", "type": "string"},
-      {"name": "x.toomany", "type": "uint64"}
+      {"name": "x.payload", "type": "string", "desc": "payload"},
+      {"name": "x.words", "type": "string", "list": true, "desc": "words"},
+      {"name": "x.len", "type": "uint64", "desc": "len"},
+      {"name": "x.neg", "type": "int64", "desc": "neg"},
+      {"name": "x.flag", "type": "bool", "arg": {"kind": "index"}, "desc": "flag"},
+      {"name": "x.bytes", "type": "bytes", "desc": "bytes"},
+      {"name": "x.key", "type": "string", "arg": {"kind": "key", "required": true}, "desc": "key"},
+      {"name": "x.wrongtype", "type": "uint64", "desc": "wrongtype"},
+      {"name": "x.throws", "type": "string", "desc": "throws"},
+      {"name": "x.toomany", "type": "uint64", "desc": "toomany"}
     ])";
   }
 
@@ -205,7 +205,7 @@ class Everything : public vigil::sdk::Plugin {
   static constexpr const char* kName = "everything";
   static constexpr const char* kVersion = "0.1.0";
   static constexpr const char* kEventSource = "everything";
-  static const char* Fields() { return R"([{"name": "e.x", "type": "string"}])"; }
+  static const char* Fields() { return R"([{"name": "e.x", "type": "string", "desc": "x"}])"; }
   std::unique_ptr<TickSource::Stream> Open(const std::string&) {
     return std::make_unique<TickSource::Stream>("");
   }

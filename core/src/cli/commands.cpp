@@ -13,6 +13,7 @@
 
 #include "vigil/core/log.hpp"
 #include "vigil/core/runtime.hpp"
+#include "vigil/plugin_check.hpp"
 
 #ifndef VIGIL_VERSION
 #define VIGIL_VERSION "0.0.0"
@@ -205,7 +206,7 @@ int Plugins(const CommonArgs& args) {
         w.Key("capabilities");
         w.StartArray();
         for (const char* cap : {"source", "extract", "parse", "output"}) {
-          if (CapabilityNames(lib.capabilities()).find(cap) != std::string::npos) w.String(cap);
+          if (plugin_check::CapabilityNames(lib.capabilities()).find(cap) != std::string::npos) w.String(cap);
         }
         w.EndArray();
         if (lib.Has(VIGIL_CAP_SOURCE)) {
@@ -240,7 +241,7 @@ int Plugins(const CommonArgs& args) {
     }
     const PluginLibrary& lib = **f.library;
     std::printf("%s %s (%s)\n  %s\n  path: %s\n", lib.name().c_str(), lib.version().c_str(),
-                CapabilityNames(lib.capabilities()).c_str(),
+                plugin_check::CapabilityNames(lib.capabilities()).c_str(),
                 lib.api().description ? lib.api().description : "", f.path.c_str());
     if (lib.Has(VIGIL_CAP_SOURCE)) std::printf("  event source: %s\n", lib.api().event_source);
     if (!lib.fields().empty()) std::printf("  fields: %zu\n", lib.fields().size());

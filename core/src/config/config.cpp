@@ -18,7 +18,7 @@
 #include <string_view>
 #include <vector>
 
-#include "vigil/core/syntax.hpp"
+#include "vigil/syntax.hpp"
 #include "yaml_support.hpp"
 
 #ifndef VIGIL_DEFAULT_PLUGIN_DIR

@@ -1,6 +1,6 @@
 #include "yaml_support.hpp"
 
-#include "vigil/core/syntax.hpp"
+#include "vigil/syntax.hpp"
 
 #include <fmt/format.h>
 

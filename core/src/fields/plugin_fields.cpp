@@ -1,7 +1,5 @@
 // Fields of extract-capable plugins: declarations from the plugin's fields JSON, values from its
 // extract_fields, one call per field and event (results cached per event by the rule engine).
-#include <rapidjson/document.h>
-
 #include <cstring>
 
 #include "vigil/core/fields.hpp"
@@ -14,42 +12,18 @@ namespace {
 // More values than this from one extraction is a plugin bug; the field has no value then.
 constexpr uint64_t kMaxValues = 1u << 20;
 
-FieldType FromAbi(vigil_field_type t) {
-  switch (t) {
-    case VIGIL_FT_STRING:
-      return FieldType::kString;
-    case VIGIL_FT_UINT64:
-      return FieldType::kUint64;
-    case VIGIL_FT_INT64:
-      return FieldType::kInt64;
-    case VIGIL_FT_BOOL:
-      return FieldType::kBool;
-    case VIGIL_FT_IPADDR:
-      return FieldType::kIpAddr;
-    case VIGIL_FT_IPNET:
-      return FieldType::kIpNet;
-    case VIGIL_FT_RELTIME:
-      return FieldType::kRelTime;
-    case VIGIL_FT_ABSTIME:
-      return FieldType::kAbsTime;
-    case VIGIL_FT_BYTES:
-      return FieldType::kBytes;
-  }
-  return FieldType::kBytes;
-}
-
 class PluginExtractor final : public Extractor {
  public:
-  PluginExtractor(PluginInstance* instance, const PluginField& field, uint32_t id,
+  PluginExtractor(PluginInstance* instance, const FieldInfo& field, uint32_t id,
                   const FieldArg& arg)
-      : instance_(instance), field_(field), arg_(arg) {
+      : instance_(instance), field_(field), type_(ToAbi(field.type)), arg_(arg) {
     request_.field_id = id;
     request_.field = field_.name.c_str();
     request_.arg_present = arg_.present ? 1 : 0;
     request_.arg_key =
-        arg_.present && field_.arg == FieldArgKind::kKey ? arg_.text.c_str() : nullptr;
+        arg_.present && field_.arg == ArgKind::kKey ? arg_.text.c_str() : nullptr;
     request_.arg_index = arg_.index;
-    request_.ftype = static_cast<uint32_t>(field_.type);
+    request_.ftype = static_cast<uint32_t>(type_);
     request_.flist = field_.is_list ? 1 : 0;
   }
 
@@ -69,12 +43,12 @@ class PluginExtractor final : public Extractor {
     if (f.res_len == 0 || f.res_len > kMaxValues || !f.res.str) return {};
     // The plugin's result memory lasts only until its next extract_fields call (the next field of
     // the same event): strings and bytes are copied here.
-    bool copy = field_.type == VIGIL_FT_STRING || field_.type == VIGIL_FT_IPADDR ||
-                field_.type == VIGIL_FT_IPNET || field_.type == VIGIL_FT_BYTES;
+    bool copy = type_ == VIGIL_FT_STRING || type_ == VIGIL_FT_IPADDR || type_ == VIGIL_FT_IPNET ||
+                type_ == VIGIL_FT_BYTES;
     if (copy) storage_.resize(f.res_len);
     for (uint64_t i = 0; i < f.res_len; ++i) {
       Value v;
-      switch (field_.type) {
+      switch (type_) {
         case VIGIL_FT_STRING:
           if (!f.res.str[i]) continue;
           storage_[i].assign(f.res.str[i]);
@@ -96,8 +70,8 @@ class PluginExtractor final : public Extractor {
         case VIGIL_FT_BYTES: {
           const vigil_bytes& b = f.res.bytes[i];
           if (!b.data && b.len) continue;
-          uint32_t extra = field_.type == VIGIL_FT_IPNET ? 1 : 0;
-          if (field_.type != VIGIL_FT_BYTES && b.len != 4 + extra && b.len != 16 + extra) continue;
+          uint32_t extra = type_ == VIGIL_FT_IPNET ? 1 : 0;
+          if (type_ != VIGIL_FT_BYTES && b.len != 4 + extra && b.len != 16 + extra) continue;
           storage_[i].assign(reinterpret_cast<const char*>(b.data), b.len);
           v.bytes = storage_[i];
           break;
@@ -110,7 +84,8 @@ class PluginExtractor final : public Extractor {
 
  private:
   PluginInstance* instance_;
-  const PluginField& field_;
+  const FieldInfo& field_;
+  vigil_field_type type_;
   FieldArg arg_;
   vigil_extract_field request_{};
   std::vector<Value> values_;
@@ -122,34 +97,15 @@ class PluginProvider final : public FieldProvider {
  public:
   PluginProvider(std::shared_ptr<const PluginLibrary> library, PluginInstance* instance)
       : library_(std::move(library)), instance_(instance), name_(library_->name()) {
-    for (const PluginField& pf : library_->fields()) {
-      FieldInfo info;
-      info.name = pf.name;
-      info.type = FromAbi(pf.type);
-      info.is_list = pf.is_list;
-      info.arg = pf.arg == FieldArgKind::kIndex ? ArgKind::kIndex
-                 : pf.arg == FieldArgKind::kKey ? ArgKind::kKey
-                                                : ArgKind::kNone;
-      info.arg_required = pf.arg_required;
-      info.description = pf.description;
-      fields_.push_back(std::move(info));
-    }
-    const vigil_plugin_api& api = library_->api();
-    if (api.extract_event_sources) {
-      rapidjson::Document doc;
-      doc.Parse(api.extract_event_sources);
-      if (!doc.HasParseError() && doc.IsArray()) {
-        for (const auto& v : doc.GetArray()) {
-          if (v.IsString()) sources_.emplace_back(v.GetString(), v.GetStringLength());
-        }
-      }
-    } else if (library_->Has(VIGIL_CAP_SOURCE) && api.event_source) {
-      sources_.emplace_back(api.event_source);
+    if (!library_->extract_sources().empty()) {
+      sources_ = library_->extract_sources();
+    } else if (library_->Has(VIGIL_CAP_SOURCE)) {
+      sources_.emplace_back(library_->api().event_source);
     }
   }
 
   const std::string& name() const override { return name_; }
-  const std::vector<FieldInfo>& fields() const override { return fields_; }
+  const std::vector<FieldInfo>& fields() const override { return library_->fields(); }
   bool AppliesTo(std::string_view source) const override {
     if (sources_.empty()) return true;
     for (const std::string& s : sources_) {
@@ -167,7 +123,6 @@ class PluginProvider final : public FieldProvider {
   std::shared_ptr<const PluginLibrary> library_;
   PluginInstance* instance_;
   std::string name_;
-  std::vector<FieldInfo> fields_;
   std::vector<std::string> sources_;
 };
 

@@ -5,32 +5,11 @@
 #include <charconv>
 
 #include "vigil/core/fields.hpp"
+#include "vigil/plugin_check.hpp"
 
 namespace vigil::fields {
 
-const char* FieldTypeName(FieldType type) {
-  switch (type) {
-    case FieldType::kString:
-      return "string";
-    case FieldType::kUint64:
-      return "uint64";
-    case FieldType::kInt64:
-      return "int64";
-    case FieldType::kBool:
-      return "bool";
-    case FieldType::kIpAddr:
-      return "ipaddr";
-    case FieldType::kIpNet:
-      return "ipnet";
-    case FieldType::kRelTime:
-      return "reltime";
-    case FieldType::kAbsTime:
-      return "abstime";
-    case FieldType::kBytes:
-      return "bytes";
-  }
-  return "?";
-}
+const char* FieldTypeName(FieldType type) { return plugin_check::FieldTypeName(ToAbi(type)); }
 
 std::optional<FieldText> SplitFieldText(std::string_view text) {
   if (text.empty()) return std::nullopt;

@@ -8,6 +8,7 @@
 #include "vigil/core/runtime.hpp"
 #include "vigil/event_record.h"
 #include "vigil/event_types.h"
+#include "vigil/plugin_check.hpp"
 
 namespace vigil {
 namespace {
@@ -32,7 +33,7 @@ StatusOr<ResolvedPlugin> Resolve(const config::Config& cfg, const std::string& w
   }
   if (is_output && !(*lib)->Has(VIGIL_CAP_OUTPUT)) {
     return Status::Error(fmt::format("{}: plugin '{}' is not an output (it is: {})", where, plugin,
-                                     CapabilityNames((*lib)->capabilities())));
+                                     plugin_check::CapabilityNames((*lib)->capabilities())));
   }
   if (!is_output && (*lib)->capabilities() == VIGIL_CAP_OUTPUT) {
     return Status::Error(fmt::format(

@@ -217,6 +217,7 @@ typedef struct vigil_plugin_api {
    * name: [a-z0-9_]+, unique among loaded plugins. version: semver "MAJOR.MINOR.PATCH". */
   const char* name;
   const char* version;
+  /* Optional (NULL or static strings): shown by `vigil plugins`. */
   const char* description;
   const char* contact;
 
@@ -271,11 +272,14 @@ typedef struct vigil_plugin_api {
    *   [{"name": "ka.verb", "type": "string", "list": false,
    *     "arg": {"kind": "none"|"index"|"key", "required": false},   (optional; default none)
    *     "desc": "the action being performed"}]
-   * type is one of: string uint64 int64 bool ipaddr ipnet reltime abstime bytes. */
+   * name: class.field, each once; type: one of string uint64 int64 bool ipaddr ipnet reltime
+   * abstime bytes; desc: required, non-empty (`vigil fields` shows it). The index of a field in
+   * the array is its field_id. vigil/plugin_check.hpp holds the checks every host runs. */
   const char* fields;
 
-  /* Optional for extractors. A JSON array of the event sources whose events it extracts from,
-   * static. NULL: its own event_source when it is a source, else every source. */
+  /* Optional for extractors. A non-empty JSON array of the event sources ([a-z0-9_]+, each
+   * once) whose events it extracts from, static; a malformed one refuses the plugin. NULL: its own
+   * event_source when it is a source, else every source. */
   const char* extract_event_sources;
 
   /* Required for extractors. Fills the result members of `fields[0..nfields)` for `event`.

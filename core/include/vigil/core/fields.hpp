@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "vigil/core/status.hpp"
+#include "vigil/plugin_api.h"
 
 namespace vigil {
 class PluginLibrary;
@@ -34,18 +35,19 @@ class SyscallState;
 
 namespace vigil::fields {
 
-// Falco's field types, as plugins declare them (plugin_api.h vigil_field_type).
+// Falco's field types, numbered as plugins declare them (plugin_api.h vigil_field_type).
 enum class FieldType : uint8_t {
-  kString,
-  kUint64,
-  kInt64,
-  kBool,
-  kIpAddr,   // 4 (IPv4) or 16 (IPv6) address bytes
-  kIpNet,    // address bytes, then one byte of prefix length
-  kRelTime,  // ns
-  kAbsTime,  // ns since the epoch
-  kBytes,
+  kString = VIGIL_FT_STRING,
+  kUint64 = VIGIL_FT_UINT64,
+  kInt64 = VIGIL_FT_INT64,
+  kBool = VIGIL_FT_BOOL,
+  kIpAddr = VIGIL_FT_IPADDR,    // 4 (IPv4) or 16 (IPv6) address bytes
+  kIpNet = VIGIL_FT_IPNET,      // address bytes, then one byte of prefix length
+  kRelTime = VIGIL_FT_RELTIME,  // ns
+  kAbsTime = VIGIL_FT_ABSTIME,  // ns since the epoch
+  kBytes = VIGIL_FT_BYTES,
 };
+inline vigil_field_type ToAbi(FieldType type) { return static_cast<vigil_field_type>(type); }
 const char* FieldTypeName(FieldType type);
 
 // One extracted value. String-like types (string, bytes, ipaddr, ipnet) live in `bytes`; numbers,

@@ -2,11 +2,8 @@
 //
 // A PluginLibrary is a checked plugin table, from a shared object on disk (LoadPluginLibrary) or
 // from an in-memory table (PluginLibrary::FromTable, for built-ins and tests): both go through the
-// same checks, each with its own message:
-//   1. version      major equal to the host's, minor not newer, table large enough
-//   2. required     name, version, init, destroy, last_error
-//   3. capabilities every declared capability complete, no function without its capability
-//   4. fields       an extractor's fields JSON is well formed
+// same checks (sdk/include/vigil/plugin_check.hpp, which the SDK's fake host runs too): version,
+// required members, capabilities, an extractor's fields and extract_event_sources.
 // A PluginInstance is one initialised state of a library (an output plugin configured twice gives
 // two instances of one library).
 //
@@ -22,32 +19,15 @@
 #include <string>
 #include <vector>
 
+#include "vigil/core/fields.hpp"
 #include "vigil/core/status.hpp"
 #include "vigil/plugin_api.h"
 
 namespace vigil {
 
-enum class FieldArgKind { kNone, kIndex, kKey };
-
-// One field as an extractor plugin declares it in its fields JSON.
-struct PluginField {
-  std::string name;
-  vigil_field_type type = VIGIL_FT_STRING;
-  bool is_list = false;
-  FieldArgKind arg = FieldArgKind::kNone;
-  bool arg_required = false;
-  std::string description;
-};
-
-// "string", "uint64", ... <-> vigil_field_type.
-std::optional<vigil_field_type> ParseFieldType(std::string_view name);
-const char* FieldTypeName(vigil_field_type type);
-// "source", "extract", "parse", "output", comma separated for several bits.
-std::string CapabilityNames(uint32_t capabilities);
-
 class PluginLibrary {
  public:
-  // Checks `table` (steps 1-4 above). `origin` names where it came from in messages: a path, or
+  // Checks `table` (plugin_check::Check). `origin` names where it came from in messages: a path, or
   // "built-in". `keep_alive` holds whatever keeps the table's memory valid (the loaded library).
   static StatusOr<std::shared_ptr<const PluginLibrary>> FromTable(
       const vigil_plugin_api* table, std::string origin, std::shared_ptr<void> keep_alive = {});
@@ -62,7 +42,11 @@ class PluginLibrary {
   bool Has(uint32_t capability) const { return (api_.capabilities & capability) != 0; }
   // The init schema, "" when the plugin takes no config.
   std::string InitSchema() const;
-  const std::vector<PluginField>& fields() const { return fields_; }
+  // An extractor's fields, in the order of its fields JSON (the index is the ABI's field_id).
+  const std::vector<fields::FieldInfo>& fields() const { return fields_; }
+  // The sources an extractor's fields apply to, from extract_event_sources; empty when it gives
+  // none (then: its own event_source when it is a source, else every source).
+  const std::vector<std::string>& extract_sources() const { return extract_sources_; }
 
  private:
   PluginLibrary() = default;
@@ -70,7 +54,8 @@ class PluginLibrary {
   std::shared_ptr<void> keep_alive_;
   vigil_plugin_api api_{};
   std::string name_, version_, origin_;
-  std::vector<PluginField> fields_;
+  std::vector<fields::FieldInfo> fields_;
+  std::vector<std::string> extract_sources_;
 };
 
 struct PluginLoadOptions {

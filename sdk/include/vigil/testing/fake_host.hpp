@@ -2,8 +2,9 @@
 //
 // Header-only, C++17. Needs RapidJSON headers (to read the plugin's fields JSON and to render
 // alerts) and libdl (CMake target vigil::sdk_testing brings both). It loads a plugin from an
-// in-process table or from a shared object, checks the table the way the core does (version,
-// required functions, capabilities), and calls it the way the core does. It never crashes on a
+// in-process table or from a shared object, checks the table with the core's own checks
+// (vigil/plugin_check.hpp), and calls it the way the core does: each event with its event source
+// (Record::source), fields only for the sources they apply to. It never crashes on a
 // plugin failure: every call reports failure through its result and LastError().
 //
 // Init validates the config against the plugin's schema as the core does (an object schema with
@@ -48,6 +49,7 @@
 #include "vigil/config_schema.hpp"
 #include "vigil/event_record.h"
 #include "vigil/plugin_api.h"
+#include "vigil/plugin_check.hpp"
 
 namespace vigil::testing {
 
@@ -56,7 +58,9 @@ struct LogLine {
   std::string message;
 };
 
-// One event record, copied out of the plugin's batch so it outlives the next next_batch call.
+// One event record, copied out of the plugin's batch so it outlives the next next_batch call, and
+// the event source it belongs to ("" until set: then the host picks as the core would, see
+// FakeHost::SourceOf).
 class Record {
  public:
   explicit Record(std::vector<uint8_t> bytes) : bytes_(std::move(bytes)) {}
@@ -96,8 +100,17 @@ class Record {
   std::string payload() const { return param(0); }
   const std::vector<uint8_t>& bytes() const { return bytes_; }
 
+  // The event source passed to the plugin with this record, e.g. to test extract_event_sources:
+  //   host.Extract(Record::Plugin("{}").set_source("k8s_audit"), "ka.verb")
+  const std::string& source() const { return source_; }
+  Record& set_source(std::string source) {
+    source_ = std::move(source);
+    return *this;
+  }
+
  private:
   std::vector<uint8_t> bytes_;
+  std::string source_;
 };
 
 // One extracted field, copied out of the plugin's memory. Exactly one vector is used, chosen by
@@ -221,7 +234,7 @@ inline std::string RenderFalcoJson(const Alert& alert) {
 class FakeHost {
  public:
   // Drives an in-process table (e.g. vigil::sdk::PluginTable<MyPlugin>()).
-  explicit FakeHost(const vigil_plugin_api* api) { Load(api); }
+  explicit FakeHost(const vigil_plugin_api* api) { Load(api, "built-in"); }
 
   // dlopens `library_path` (RTLD_NOW | RTLD_LOCAL, as the core does) and calls its entry symbol.
   explicit FakeHost(const std::string& library_path) {
@@ -237,7 +250,7 @@ class FakeHost {
       return;
     }
     auto entry_fn = reinterpret_cast<vigil_plugin_entry_fn>(entry);
-    Load(entry_fn());
+    Load(entry_fn(), library_path);
   }
 
   FakeHost(const FakeHost&) = delete;
@@ -245,15 +258,16 @@ class FakeHost {
 
   ~FakeHost() {
     Close();
-    if (state_ != nullptr && api_ != nullptr) api_->destroy(state_);
+    if (state_ != nullptr && loaded()) api_->destroy(state_);
     state_ = nullptr;
     if (library_ != nullptr) dlclose(library_);
   }
 
   // True when the table loaded and passed the checks. Otherwise LastError() says why.
-  bool loaded() const { return api_ != nullptr; }
+  bool loaded() const { return loaded_; }
   bool initialized() const { return initialized_; }
-  const vigil_plugin_api* api() const { return api_; }
+  // The checked table, zero-extended (members an older table lacks read as NULL), or null.
+  const vigil_plugin_api* api() const { return loaded_ ? api_ : nullptr; }
   // The plugin's state after Init (for calling the table directly), or null.
   vigil_plugin* state() const { return state_; }
 
@@ -262,12 +276,12 @@ class FakeHost {
 
   // The plugin's config schema, or "" when it declares none.
   std::string Schema() const {
-    auto fn = Member(&vigil_plugin_api::get_init_schema);
+    auto fn = loaded_ ? api_->get_init_schema : nullptr;
     const char* schema = fn != nullptr ? fn() : nullptr;
     return schema != nullptr ? schema : "";
   }
   std::string FieldsJson() const {
-    const char* fields = Member(&vigil_plugin_api::fields);
+    const char* fields = loaded_ ? api_->fields : nullptr;
     return fields != nullptr ? fields : "";
   }
 
@@ -282,7 +296,6 @@ class FakeHost {
     if (rc != VIGIL_OK) return FailFromPlugin("init", rc);
     if (state_ == nullptr) return Fail("init returned VIGIL_OK and no state");
     initialized_ = true;
-    if ((api_->capabilities & VIGIL_CAP_EXTRACT) != 0 && !LoadFields()) return false;
     return true;
   }
 
@@ -354,6 +367,7 @@ class FakeHost {
         return VIGIL_FAILURE;
       }
       out->emplace_back(p, len);
+      out->back().set_source(api_->event_source);
       p += len;
       left -= len;
       ++seen;
@@ -384,7 +398,7 @@ class FakeHost {
 
   // Tells the open instance which event types the host needs (set_event_types, API 1.1).
   bool SetEventTypes(const std::vector<uint16_t>& types) {
-    auto fn = Member(&vigil_plugin_api::set_event_types);
+    auto fn = api_->set_event_types;
     if (fn == nullptr || instance_ == nullptr) {
       return Fail("SetEventTypes: no set_event_types function or no open instance");
     }
@@ -393,7 +407,7 @@ class FakeHost {
   }
 
   std::optional<std::string> Progress(uint32_t* pct_x100) {
-    auto fn = Member(&vigil_plugin_api::progress);
+    auto fn = api_->progress;
     if (fn == nullptr || instance_ == nullptr) {
       Fail("Progress: no progress function or no open instance");
       return std::nullopt;
@@ -403,7 +417,7 @@ class FakeHost {
   }
 
   std::optional<std::string> EventToString(const Record& record) {
-    auto fn = Member(&vigil_plugin_api::event_to_string);
+    auto fn = api_->event_to_string;
     if (fn == nullptr || !RequireInitialized()) {
       Fail("EventToString: no event_to_string function or not initialized");
       return std::nullopt;
@@ -434,9 +448,14 @@ class FakeHost {
     }
     for (size_t i = 0; i < fields.size(); ++i) {
       requests[i].field = names[i].c_str();
-      if (requests[i].arg_present && field_defs_[requests[i].field_id].arg_kind == ArgKind::kKey) {
+      if (requests[i].arg_present && checked_.fields[requests[i].field_id].arg == ArgKind::kKey) {
         requests[i].arg_key = keys[i].c_str();
       }
+    }
+    if (std::string source = SourceOf(record); !ExtractsFrom(source)) {
+      Fail("the plugin's fields do not apply to events of source '" + source +
+           "' (its extract_event_sources, or its own event_source), so vigil never asks it");
+      return std::nullopt;
     }
     vigil_event_input input = InputFor(record);
     vigil_rc rc = api_->extract_fields(state_, &input, static_cast<uint32_t>(requests.size()),
@@ -510,32 +529,14 @@ class FakeHost {
 
   bool Reopen() {
     if (!RequireCapability(VIGIL_CAP_OUTPUT, "output")) return false;
-    auto fn = Member(&vigil_plugin_api::reopen);
+    auto fn = api_->reopen;
     if (fn == nullptr) return true;  // optional: nothing to reopen
     vigil_rc rc = fn(state_);
     return rc == VIGIL_OK || FailFromPlugin("reopen", rc);
   }
 
  private:
-  enum class ArgKind { kNone, kIndex, kKey };
-  struct FieldDef {
-    std::string name;
-    vigil_field_type type;
-    bool list;
-    ArgKind arg_kind;
-    bool arg_required;
-  };
-
-  // A member of the table, or null when it lies beyond the plugin's table_size (the ABI's rule
-  // for tables built against an older, shorter header).
-  template <class T>
-  T Member(T vigil_plugin_api::*member) const {
-    if (api_ == nullptr) return T{};
-    const auto* base = reinterpret_cast<const char*>(api_);
-    const auto* field = reinterpret_cast<const char*>(&(api_->*member));
-    if (static_cast<size_t>(field - base) + sizeof(T) > api_->table_size) return T{};
-    return api_->*member;
-  }
+  using ArgKind = plugin_check::ArgKind;
 
   bool Fail(std::string message) {
     last_error_ = std::move(message);
@@ -571,76 +572,13 @@ class FakeHost {
                 "): " + (message != nullptr && *message != '\0' ? message : "(no message)"));
   }
 
-  void Load(const vigil_plugin_api* api) {
-    if (api == nullptr) {
-      Fail("the entry returned no table");
+  // The core's checks (plugin_check.hpp), so what passes here is what vigil loads.
+  void Load(const vigil_plugin_api* api, const std::string& origin) {
+    if (std::string why = plugin_check::Check(api, origin, &checked_); !why.empty()) {
+      Fail(why);
       return;
     }
-    // Version first, then required functions, then capabilities: the core's order.
-    if (api->api_version_major != VIGIL_PLUGIN_API_VERSION_MAJOR ||
-        api->api_version_minor > VIGIL_PLUGIN_API_VERSION_MINOR) {
-      Fail("plugin API version " + std::to_string(api->api_version_major) + "." +
-           std::to_string(api->api_version_minor) + " is not compatible with host " +
-           VIGIL_PLUGIN_API_VERSION_STRING);
-      return;
-    }
-    if (api->table_size < offsetof(vigil_plugin_api, event_source)) {
-      Fail("table_size " + std::to_string(api->table_size) + " is too small");
-      return;
-    }
-    api_ = api;  // Member() needs it
-    std::string missing;
-    if (api->name == nullptr) missing += " name";
-    if (api->version == nullptr) missing += " version";
-    if (api->description == nullptr) missing += " description";
-    if (api->contact == nullptr) missing += " contact";
-    if (api->init == nullptr) missing += " init";
-    if (api->destroy == nullptr) missing += " destroy";
-    if (api->last_error == nullptr) missing += " last_error";
-    if (missing.empty()) missing = CheckCapabilities();
-    if (!missing.empty()) {
-      api_ = nullptr;
-      Fail(missing.front() == ' ' ? "missing required members:" + missing : missing);
-    }
-  }
-
-  std::string CheckCapabilities() const {
-    uint32_t caps = api_->capabilities;
-    if (caps == 0) return "no capability declared";
-    if ((caps & ~0xFu) != 0) return "unknown capability bits";
-    struct Check {
-      uint32_t cap;
-      const char* what;
-      bool required_present;
-      bool any_present;
-    };
-    auto has = [this](auto member) { return Member(member) != nullptr; };
-    const Check checks[] = {
-        {VIGIL_CAP_SOURCE, "source",
-         has(&vigil_plugin_api::event_source) && has(&vigil_plugin_api::open) &&
-             has(&vigil_plugin_api::close) && has(&vigil_plugin_api::next_batch),
-         has(&vigil_plugin_api::open) || has(&vigil_plugin_api::close) ||
-             has(&vigil_plugin_api::next_batch) || has(&vigil_plugin_api::progress) ||
-             has(&vigil_plugin_api::set_event_types)},
-        {VIGIL_CAP_EXTRACT, "extract",
-         has(&vigil_plugin_api::fields) && has(&vigil_plugin_api::extract_fields),
-         has(&vigil_plugin_api::fields) || has(&vigil_plugin_api::extract_fields)},
-        {VIGIL_CAP_PARSE, "parse",
-         has(&vigil_plugin_api::parse_event_types) && has(&vigil_plugin_api::parse_event),
-         has(&vigil_plugin_api::parse_event_types) || has(&vigil_plugin_api::parse_event)},
-        {VIGIL_CAP_OUTPUT, "output", has(&vigil_plugin_api::deliver),
-         has(&vigil_plugin_api::deliver) || has(&vigil_plugin_api::reopen)},
-    };
-    for (const auto& check : checks) {
-      bool declared = (caps & check.cap) != 0;
-      if (declared && !check.required_present) {
-        return std::string("capability ") + check.what + " declared without its required functions";
-      }
-      if (!declared && check.any_present) {
-        return std::string("functions of capability ") + check.what + " set without the capability";
-      }
-    }
-    return "";
+    loaded_ = true;
   }
 
   bool RequireLoaded() {
@@ -651,60 +589,6 @@ class FakeHost {
     if (!RequireInitialized()) return false;
     if ((api_->capabilities & cap) == 0) {
       return Fail(std::string("the plugin has no ") + what + " capability");
-    }
-    return true;
-  }
-
-  static bool TypeFromName(std::string_view name, vigil_field_type* type) {
-    static const std::pair<const char*, vigil_field_type> kTypes[] = {
-        {"string", VIGIL_FT_STRING},   {"uint64", VIGIL_FT_UINT64},   {"int64", VIGIL_FT_INT64},
-        {"bool", VIGIL_FT_BOOL},       {"ipaddr", VIGIL_FT_IPADDR},   {"ipnet", VIGIL_FT_IPNET},
-        {"reltime", VIGIL_FT_RELTIME}, {"abstime", VIGIL_FT_ABSTIME}, {"bytes", VIGIL_FT_BYTES}};
-    for (const auto& [text, value] : kTypes) {
-      if (name == text) {
-        *type = value;
-        return true;
-      }
-    }
-    return false;
-  }
-
-  bool LoadFields() {
-    std::string json = FieldsJson();
-    rapidjson::Document doc;
-    doc.Parse(json.c_str());
-    if (doc.HasParseError() || !doc.IsArray()) return Fail("fields: not a JSON array");
-    for (const auto& item : doc.GetArray()) {
-      if (!item.IsObject() || !item.HasMember("name") || !item["name"].IsString() ||
-          !item.HasMember("type") || !item["type"].IsString()) {
-        return Fail("fields: every entry needs string members name and type");
-      }
-      FieldDef def{item["name"].GetString(), VIGIL_FT_STRING, false, ArgKind::kNone, false};
-      if (!TypeFromName(item["type"].GetString(), &def.type)) {
-        return Fail("fields: " + def.name + ": unknown type " + item["type"].GetString());
-      }
-      if (item.HasMember("list")) {
-        if (!item["list"].IsBool()) return Fail("fields: " + def.name + ": list is not a bool");
-        def.list = item["list"].GetBool();
-      }
-      if (item.HasMember("arg")) {
-        const auto& arg = item["arg"];
-        if (!arg.IsObject()) return Fail("fields: " + def.name + ": arg is not an object");
-        if (arg.HasMember("kind") && arg["kind"].IsString()) {
-          std::string_view kind = arg["kind"].GetString();
-          if (kind == "index") {
-            def.arg_kind = ArgKind::kIndex;
-          } else if (kind == "key") {
-            def.arg_kind = ArgKind::kKey;
-          } else if (kind != "none") {
-            return Fail("fields: " + def.name + ": unknown arg kind");
-          }
-        }
-        if (arg.HasMember("required") && arg["required"].IsBool()) {
-          def.arg_required = arg["required"].GetBool();
-        }
-      }
-      field_defs_.push_back(std::move(def));
     }
     return true;
   }
@@ -724,19 +608,19 @@ class FakeHost {
       arg = spec.substr(open + 1, spec.size() - open - 2);
       has_arg = true;
     }
-    for (size_t id = 0; id < field_defs_.size(); ++id) {
-      const FieldDef& def = field_defs_[id];
+    for (size_t id = 0; id < checked_.fields.size(); ++id) {
+      const plugin_check::Field& def = checked_.fields[id];
       if (def.name != *name) continue;
       request->field_id = static_cast<uint32_t>(id);
       request->ftype = def.type;
-      request->flist = def.list ? 1 : 0;
-      if (has_arg && def.arg_kind == ArgKind::kNone) {
+      request->flist = def.is_list ? 1 : 0;
+      if (has_arg && def.arg == ArgKind::kNone) {
         return Fail("field " + *name + " takes no argument");
       }
       if (!has_arg && def.arg_required) return Fail("field " + *name + " needs an argument");
       if (has_arg) {
         request->arg_present = 1;
-        if (def.arg_kind == ArgKind::kIndex) {
+        if (def.arg == ArgKind::kIndex) {
           char* end = nullptr;
           request->arg_index = std::strtoull(arg.c_str(), &end, 10);
           if (arg.empty() || *end != '\0') return Fail("field " + spec + ": index is not a number");
@@ -797,10 +681,32 @@ class FakeHost {
     return value;
   }
 
+  // The record's source; when unset, the one the plugin most likely means: its own event_source
+  // when it is a source, else the first of its extract_event_sources, else "syscall".
+  std::string SourceOf(const Record& record) const {
+    if (!record.source().empty()) return record.source();
+    if (api_->capabilities & VIGIL_CAP_SOURCE) return api_->event_source;
+    if (!checked_.extract_sources.empty()) return checked_.extract_sources.front();
+    return "syscall";
+  }
+
+  // The core's rule: extract_event_sources when given, else the plugin's own event_source when it
+  // is a source, else every source.
+  bool ExtractsFrom(const std::string& source) const {
+    if (!checked_.extract_sources.empty()) {
+      for (const auto& s : checked_.extract_sources) {
+        if (s == source) return true;
+      }
+      return false;
+    }
+    if (api_->capabilities & VIGIL_CAP_SOURCE) return source == api_->event_source;
+    return true;
+  }
+
   vigil_event_input InputFor(const Record& record) {
-    const char* source = Member(&vigil_plugin_api::event_source);
+    source_text_ = SourceOf(record);
     return vigil_event_input{record.bytes().data(), static_cast<uint32_t>(record.bytes().size()),
-                             ++evtnum_, source != nullptr ? source : "syscall"};
+                             ++evtnum_, source_text_.c_str()};
   }
 
   static void LogCallback(void* ctx, vigil_log_level level, const char* msg) {
@@ -810,14 +716,16 @@ class FakeHost {
   }
 
   void* library_ = nullptr;
-  const vigil_plugin_api* api_ = nullptr;
+  plugin_check::Table checked_;
+  const vigil_plugin_api* const api_ = &checked_.api;  // zeros until loaded
+  bool loaded_ = false;
   vigil_plugin* state_ = nullptr;
   vigil_source_instance* instance_ = nullptr;
   bool initialized_ = false;
   bool eof_ = false;
   uint64_t evtnum_ = 0;
+  std::string source_text_;  // the event_source of the event being passed, kept alive for the call
   std::string last_error_;
-  std::vector<FieldDef> field_defs_;
   vigil_host_api host_api_{sizeof(vigil_host_api), this, &FakeHost::LogCallback};
   mutable std::mutex log_mutex_;
   std::vector<LogLine> logs_;
