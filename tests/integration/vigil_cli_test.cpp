@@ -78,6 +78,8 @@ TEST_F(VigilCli, EventsFlowToTheEngineAndVigilExitsAtEndOfSource) {
   EXPECT_EQ(c->invalid, 0u);
   EXPECT_EQ(c->processed, 1000u);
   EXPECT_THAT(vigil.Err(), HasSubstr("vigil running: sources [test_jsonl], outputs [record]"));
+  // The replay's progress, polled after its last batch.
+  EXPECT_THAT(vigil.Err(), HasSubstr("processed=1000 progress=100.00% (1000/1000 events)"));
 }
 
 TEST_F(VigilCli, DropsAtAFullQueueAreCountedExactlyAndRaiseAnAlert) {
@@ -210,6 +212,98 @@ TEST_F(VigilCli, VersionAndHelp) {
   int code = bad.Wait();
   EXPECT_NE(code, 0);
   EXPECT_NE(code, -1);
+}
+
+}  // namespace
+
+namespace {
+
+size_t Count(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+// The parse stage: a parser sees every event of the types it asks for exactly once, before the
+// rules read that event, and a failing parser is counted and logged while the event is evaluated.
+class VigilParse : public VigilCli {
+ protected:
+  fs::path WriteParseConfig(const std::string& parser_config) {
+    std::ofstream(dir_ / "parse.yaml")
+        << "- rule: parsed once first\n  desc: parsed exactly once before this rule\n"
+        << "  condition: parse.times = 1\n  output: parsed %parse.count\n"
+        << "  priority: INFO\n  source: test\n"
+        << "- rule: not parsed first\n  desc: reached the rules unparsed\n"
+        << "  condition: parse.times != 1\n  output: unparsed\n  priority: WARNING\n"
+        << "  source: test\n";
+    fs::path cfg = dir_ / "vigil.yaml";
+    std::ofstream(cfg) << "plugin_paths: [" << VIGIL_TEST_PLUGIN_DIR << "]\n"
+                       << "rules_files: [" << (dir_ / "parse.yaml").string() << "]\n"
+                       << "plugins:\n"
+                       << "  - name: test_jsonl\n"
+                       << "    config: {path: " << (dir_ / "events.jsonl").string()
+                       << ", batch_size: 64}\n"
+                       << "  - name: test_parse\n"
+                       << "    config: " << parser_config << "\n"
+                       << "outputs:\n"
+                       << "  - name: record\n"
+                       << "    plugin: test_record\n"
+                       << "    config: {path: " << (dir_ / "alerts.jsonl").string() << "}\n";
+    return cfg;
+  }
+};
+
+TEST_F(VigilParse, EveryEventIsParsedOnceBeforeTheRules) {
+  VigilProcess vigil(dir_, {"run", "-c", WriteParseConfig("{types: [1]}").string()});
+  ASSERT_EQ(vigil.Wait(), 0) << vigil.Err();
+  std::string alerts = ReadFile(dir_ / "alerts.jsonl");
+  EXPECT_EQ(Count(alerts, "\"rule\":\"parsed once first\""), 1000u) << vigil.Err();
+  EXPECT_EQ(Count(alerts, "\"rule\":\"not parsed first\""), 0u);
+  EXPECT_THAT(alerts, HasSubstr("parsed 1000"));  // the last event: the 1000th parse
+  EXPECT_THAT(vigil.Err(), HasSubstr("final counters: "));
+  EXPECT_THAT(vigil.Err(), HasSubstr("parser test_parse: parsed=1000 failed=0"));
+}
+
+TEST_F(VigilParse, OnlyTheAskedTypesAreParsed) {
+  // Type 2 is a syscall type; test_jsonl's events are all pluginevent (1).
+  VigilProcess vigil(dir_, {"run", "-c", WriteParseConfig("{types: [2]}").string()});
+  ASSERT_EQ(vigil.Wait(), 0) << vigil.Err();
+  std::string alerts = ReadFile(dir_ / "alerts.jsonl");
+  EXPECT_EQ(Count(alerts, "\"rule\":\"not parsed first\""), 1000u) << vigil.Err();
+  EXPECT_EQ(Count(alerts, "\"rule\":\"parsed once first\""), 0u);
+  EXPECT_THAT(vigil.Err(), HasSubstr("parser test_parse: parsed=0 failed=0"));
+}
+
+TEST_F(VigilParse, AFailingParserIsCountedAndLoggedAndTheEventStillEvaluated) {
+  VigilProcess vigil(dir_, {"run", "-c", WriteParseConfig("{fail_every: 10}").string()});
+  ASSERT_EQ(vigil.Wait(), 0) << vigil.Err();
+  std::string alerts = ReadFile(dir_ / "alerts.jsonl");
+  EXPECT_EQ(Count(alerts, "\"rule\":\"parsed once first\""), 1000u) << vigil.Err();
+  EXPECT_THAT(vigil.Err(), HasSubstr("parser test_parse: parsed=1000 failed=100"));
+  EXPECT_THAT(vigil.Err(), HasSubstr("plugin test_parse: parsing event 10 (pluginevent): failing "
+                                     "event 10 as configured"));
+  // The first ten failures are logged, the rest only counted.
+  EXPECT_EQ(Count(vigil.Err(), "failing event"), 10u);
+  EXPECT_THAT(vigil.Err(), HasSubstr("(further failures are only counted)"));
+}
+
+}  // namespace
+
+namespace {
+
+// evt.plugininfo is the source plugin's event_to_string (test_jsonl: the line).
+TEST_F(VigilCli, PluginInfoIsTheSourcesRenderingOfItsEvent) {
+  std::ofstream(dir_ / "info.yaml")
+      << "- rule: info\n  desc: shows evt.plugininfo\n  condition: evt.num = 3\n"
+      << "  output: info=%evt.plugininfo\n  priority: INFO\n  source: test\n";
+  fs::path cfg = WriteConfig("batch_size: 64");
+  std::string text = ReadFile(cfg);
+  text.replace(text.find("rules_files: []"), 15, "rules_files: [" + (dir_ / "info.yaml").string() + "]");
+  std::ofstream(cfg) << text;
+  VigilProcess vigil(dir_, {"run", "-c", cfg.string()});
+  ASSERT_EQ(vigil.Wait(), 0) << vigil.Err();
+  EXPECT_THAT(ReadFile(dir_ / "alerts.jsonl"), HasSubstr(R"(info={\"n\": 2, \"name\": \"e2\"})"))
+      << vigil.Err();
 }
 
 }  // namespace

@@ -126,7 +126,60 @@ class PluginProvider final : public FieldProvider {
   std::vector<std::string> sources_;
 };
 
+// evt.plugininfo: the source plugin's one-line rendering of its event (event_to_string).
+class PluginInfoExtractor final : public Extractor {
+ public:
+  explicit PluginInfoExtractor(PluginInstance* instance) : instance_(instance) {}
+  std::span<const Value> Extract(const EventContext& e) override {
+    if (!instance_) return {};
+    vigil_event_input input{e.record, e.len, e.evtnum, e.source_name ? e.source_name->c_str() : ""};
+    const char* text = instance_->api().event_to_string(instance_->state(), &input);
+    if (text == nullptr) return {};
+    text_.assign(text);  // the plugin's memory lasts only until its next call
+    value_.bytes = text_;
+    return {&value_, 1};
+  }
+
+ private:
+  PluginInstance* instance_;
+  std::string text_;
+  Value value_;
+};
+
+class PluginInfoProvider final : public FieldProvider {
+ public:
+  PluginInfoProvider(std::shared_ptr<const PluginLibrary> library, PluginInstance* instance)
+      : library_(std::move(library)),
+        instance_(instance),
+        name_(library_->name()),
+        source_(library_->api().event_source) {
+    FieldInfo info;
+    info.name = "evt.plugininfo";
+    info.type = FieldType::kString;
+    info.description = "a one-line summary of the event, as its source plugin renders it";
+    fields_.push_back(std::move(info));
+  }
+  const std::string& name() const override { return name_; }
+  const std::vector<FieldInfo>& fields() const override { return fields_; }
+  bool AppliesTo(std::string_view source) const override { return source == source_; }
+  std::vector<std::string> Sources() const override { return {source_}; }
+  StatusOr<std::unique_ptr<Extractor>> Bind(size_t, const FieldArg&) override {
+    return std::unique_ptr<Extractor>(std::make_unique<PluginInfoExtractor>(instance_));
+  }
+
+ private:
+  std::shared_ptr<const PluginLibrary> library_;
+  PluginInstance* instance_;
+  std::string name_, source_;
+  std::vector<FieldInfo> fields_;
+};
+
 }  // namespace
+
+std::shared_ptr<FieldProvider> MakePluginInfoProvider(std::shared_ptr<const PluginLibrary> library,
+                                                      PluginInstance* instance) {
+  return std::make_shared<PluginInfoProvider>(std::move(library), instance);
+}
 
 std::shared_ptr<FieldProvider> MakePluginFieldProvider(std::shared_ptr<const PluginLibrary> library,
                                                        PluginInstance* instance) {

@@ -69,7 +69,8 @@ class DropWatch {
 };
 
 std::string FormatCounters(const EventBusStats& bus, const OutputRouter& router,
-                           const state::SyscallState* syscall_state) {
+                           const state::SyscallState* syscall_state, const ParseStage& parsers,
+                           const std::vector<std::unique_ptr<PluginSource>>& sources) {
   std::string out;
   if (syscall_state != nullptr) {
     state::StateCounters c = syscall_state->counters();
@@ -80,9 +81,20 @@ std::string FormatCounters(const EventBusStats& bus, const OutputRouter& router,
   }
   for (const SourceStats& s : bus.sources) {
     const SourceCounters& c = s.counters;
-    out += fmt::format("source {}: read={} queued={} dropped={} invalid={} processed={}; ", s.name,
+    out += fmt::format("source {}: read={} queued={} dropped={} invalid={} processed={}", s.name,
                        c.events_read, c.events_queued, c.events_dropped, c.invalid_records,
                        c.events_processed);
+    // Bus source ids are the order the sources were added: the order of `sources`.
+    if (s.source_id < sources.size()) {
+      if (auto p = sources[s.source_id]->Progress()) {
+        out += fmt::format(" progress={}.{:02}% ({})", p->pct_x100 / 100, p->pct_x100 % 100,
+                           p->text);
+      }
+    }
+    out += "; ";
+  }
+  for (const ParserCounters& c : parsers.counters()) {
+    out += fmt::format("parser {}: parsed={} failed={}; ", c.name, c.parsed, c.failed);
   }
   for (const auto& [name, c] : router.AllCounters()) {
     out += fmt::format("output {}: accepted={} delivered={} failed={} rejected={} dropped={}; ",
@@ -235,6 +247,11 @@ Status RunVigil(const config::Config& cfg, const RunOptions& options) {
   if (Status s = selection.Prepare(*ruleset); !s.ok()) return s;
   RuleEngine engine(router, hostname, event_sources);
   engine.AttachSyscallState(syscall_state.get());
+  ParseStage parsers;
+  for (const auto& plugin : running->plugins) {
+    if (plugin->library().Has(VIGIL_CAP_PARSE)) parsers.Add(*plugin);
+  }
+  engine.AttachParsers(&parsers);
   engine.Install(std::move(ruleset));
   EventBusOptions bus_options;
   bus_options.queue_capacity = cfg.engine.queue_capacity;
@@ -298,7 +315,7 @@ Status RunVigil(const config::Config& cfg, const RunOptions& options) {
     }
     drops.Check(bus.Stats());
     if (cfg.engine.stats_interval.count() > 0 && Clock::now() >= next_stats) {
-      log::info("stats: {}", FormatCounters(bus.Stats(), router, syscall_state.get()));
+      log::info("stats: {}", FormatCounters(bus.Stats(), router, syscall_state.get(), parsers, sources));
       next_stats += cfg.engine.stats_interval;
     }
     if ((!sources.empty() || stopping) && bus.WaitUntil(Clock::now())) break;
@@ -309,7 +326,7 @@ Status RunVigil(const config::Config& cfg, const RunOptions& options) {
   router.Stop(Clock::now() + cfg.engine.shutdown_timeout);
   RuleEngineCounters rc = engine.counters();
   log::info("final counters: {}; rules: events={} matches={} rule sets={}",
-            FormatCounters(bus.Stats(), router, syscall_state.get()), rc.events, rc.matches,
+            FormatCounters(bus.Stats(), router, syscall_state.get(), parsers, sources), rc.events, rc.matches,
             rc.swaps);
   if (bus.abandoned_threads()) {
     // A reader is stuck inside a plugin: its source must not be destroyed under it.

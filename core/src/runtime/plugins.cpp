@@ -1,6 +1,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
+#include <chrono>
 #include <set>
 
 #include "vigil/core/event_types.hpp"
@@ -115,7 +117,27 @@ PluginSource::~PluginSource() { instance_.api().close(instance_.state(), handle_
 
 vigil_rc PluginSource::NextBatch(vigil_event_batch* batch) {
   if (has_pending_types_.load(std::memory_order_acquire)) HandOverEventTypes();
-  return instance_.api().next_batch(instance_.state(), handle_, batch);
+  vigil_rc rc = instance_.api().next_batch(instance_.state(), handle_, batch);
+  if (instance_.api().progress != nullptr) {
+    auto now = std::chrono::steady_clock::now();
+    if (rc == VIGIL_EOF || now >= next_progress_poll_) {
+      next_progress_poll_ = now + std::chrono::seconds(1);
+      PollProgress();
+    }
+  }
+  return rc;
+}
+
+void PluginSource::PollProgress() {
+  uint32_t pct_x100 = 0;
+  const char* text = instance_.api().progress(instance_.state(), handle_, &pct_x100);
+  std::lock_guard lock(progress_mu_);
+  progress_ = SourceProgress{std::min<uint32_t>(pct_x100, 10000), text != nullptr ? text : ""};
+}
+
+std::optional<SourceProgress> PluginSource::Progress() const {
+  std::lock_guard lock(progress_mu_);
+  return progress_;
 }
 
 void PluginSource::RequestEventTypes(std::vector<uint16_t> types) {

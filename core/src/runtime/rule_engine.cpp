@@ -45,7 +45,7 @@ void RuleEngine::Process(const EventRef& event) {
   if (event.source_id >= source_names_.size()) return;
   const bool keeps_state = state_ != nullptr && is_syscall_[event.source_id];
   const bool has_rules = ruleset_ && event.source_id < source_index_.size();
-  if (!keeps_state && !has_rules) return;
+  if (!keeps_state && !has_rules && parsers_ == nullptr) return;
   vigil_event_header h;
   std::memcpy(&h, event.record, sizeof h);  // the bus checked the record; copy for alignment
   fields::EventContext ctx;
@@ -57,6 +57,7 @@ void RuleEngine::Process(const EventRef& event) {
   ctx.source_name = &source_names_[event.source_id];
   // State first (so rules see the thread, the fd and resolved paths), removals after the rules.
   if (keeps_state) ctx.syscall = &state_->Before(ctx);
+  if (parsers_ != nullptr) parsers_->Parse(ctx);
   if (has_rules) {
     ctx.source_index = source_index_[event.source_id];
     ruleset_->Evaluate(ctx, &matches_);

@@ -14,11 +14,14 @@ RulesSetup::RulesSetup(const ResolvedPlugins& resolved, const RunningPlugins* ru
     for (size_t i = 0; i < list.size(); ++i) {
       const PluginLibrary& lib = *list[i].library;
       options_.plugin_versions[lib.name()] = lib.version();
-      if (lib.Has(VIGIL_CAP_SOURCE) && lib.api().event_source) {
+      PluginInstance* instance = instances ? (*instances)[i].get() : nullptr;
+      if (lib.Has(VIGIL_CAP_SOURCE)) {
         options_.known_sources.emplace_back(lib.api().event_source);
+        if (lib.api().event_to_string != nullptr) {
+          registry_.Add(fields::MakePluginInfoProvider(list[i].library, instance));
+        }
       }
       if (lib.Has(VIGIL_CAP_EXTRACT)) {
-        PluginInstance* instance = instances ? (*instances)[i].get() : nullptr;
         registry_.Add(fields::MakePluginFieldProvider(list[i].library, instance));
       }
     }

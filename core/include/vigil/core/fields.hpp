@@ -151,7 +151,7 @@ std::optional<FieldText> SplitFieldText(std::string_view text);
 
 // The core's own fields, for every source: evt.num, evt.time, evt.time.iso8601, evt.rawtime,
 // evt.rawtime.s, evt.rawtime.ns, evt.type, evt.source, evt.hostname (`vigil fields` lists them).
-// Falco's evt.datetime and evt.plugininfo do not exist yet.
+// Falco's evt.datetime does not exist yet; evt.plugininfo is MakePluginInfoProvider's (below).
 struct CoreFieldOptions {
   std::string hostname;
 };
@@ -164,6 +164,11 @@ void RegisterCoreFields(FieldRegistry& registry, const CoreFieldOptions& options
 // outlive the extractors.
 std::shared_ptr<FieldProvider> MakePluginFieldProvider(std::shared_ptr<const PluginLibrary> library,
                                                        PluginInstance* instance);
+
+// evt.plugininfo for the events of a source plugin with event_to_string (its own event source
+// only). Same instance rule as above.
+std::shared_ptr<FieldProvider> MakePluginInfoProvider(std::shared_ptr<const PluginLibrary> library,
+                                                      PluginInstance* instance);
 
 // The syscall fields (`evt.arg.*`, `evt.res`, `proc.*`, `thread.*`, `fd.*`, `user.*`, `group.*`)
 // for source "syscall", read from the event record and `state` (through EventContext::syscall).

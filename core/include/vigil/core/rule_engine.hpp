@@ -7,9 +7,10 @@
 //   engine.Install(std::move(ruleset));                              // before bus.Start, or any
 //   time EventBus bus(engine, options);
 //
-// With a syscall state attached, every event of source "syscall" updates it (SyscallState::Before)
-// before the rules see it, through EventContext::syscall, and its removals (After) follow the
-// rules; this happens whether or not a rule set is loaded or any rule uses the event type.
+// Per event, in this order: the syscall state (when attached, events of source "syscall":
+// SyscallState::Before, seen by the rules through EventContext::syscall), the parsers (when
+// attached: ParseStage), the rules, then the state's removals (After). State and parsers run
+// whether or not a rule set is loaded or any rule uses the event type.
 #pragma once
 
 #include <atomic>
@@ -20,6 +21,7 @@
 
 #include "vigil/core/event_bus.hpp"
 #include "vigil/core/output_router.hpp"
+#include "vigil/core/parse_stage.hpp"
 #include "vigil/core/rules.hpp"
 
 namespace vigil {
@@ -45,6 +47,10 @@ class RuleEngine final : public EventProcessor {
   // The state the events of source "syscall" keep (null: none). Call before the bus starts; the
   // state must outlive the engine thread's use of it.
   void AttachSyscallState(state::SyscallState* state) { state_ = state; }
+  // The parse plugins every event passes before the rules (null or empty: none). Same rules.
+  void AttachParsers(ParseStage* parsers) {
+    parsers_ = parsers != nullptr && !parsers->empty() ? parsers : nullptr;
+  }
 
   void Process(const EventRef& event) override;
   void OnIdle() override;
@@ -60,6 +66,7 @@ class RuleEngine final : public EventProcessor {
   std::vector<std::string> source_names_;
   std::vector<bool> is_syscall_;          // bus source id -> its events are syscall events
   state::SyscallState* state_ = nullptr;  // engine thread only
+  ParseStage* parsers_ = nullptr;         // engine thread only
 
   std::unique_ptr<rules::Ruleset> ruleset_;  // engine thread only
   std::vector<uint32_t> source_index_;       // bus source id -> ruleset source index

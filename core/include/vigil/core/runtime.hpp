@@ -10,8 +10,10 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -80,6 +82,12 @@ class RulesSetup {
 // Logs each diagnostic at its severity, one line each.
 void LogDiagnostics(const rules::Diagnostics& diags);
 
+// How far a finite source got, as its plugin says (progress): 0..10000 and a human text.
+struct SourceProgress {
+  uint32_t pct_x100 = 0;
+  std::string text;
+};
+
 // An opened source plugin instance, as the event bus reads it. Closes on destruction.
 class PluginSource final : public EventSource {
  public:
@@ -95,16 +103,25 @@ class PluginSource final : public EventSource {
   // a later request replaces one not yet handed over. No-op for plugins without the function.
   void RequestEventTypes(std::vector<uint16_t> types);
 
+  // The plugin's progress (a replay's), polled on the reader thread at most once a second and
+  // after its last batch; nullopt for plugins without progress or before the first poll. Safe from
+  // any thread.
+  std::optional<SourceProgress> Progress() const;
+
  private:
   PluginSource(PluginInstance& instance, vigil_source_instance* handle)
       : instance_(instance), handle_(handle) {}
   void HandOverEventTypes();
+  void PollProgress();
 
   PluginInstance& instance_;
   vigil_source_instance* handle_;
   std::mutex types_mu_;
   std::vector<uint16_t> pending_types_;
   std::atomic<bool> has_pending_types_{false};
+  std::chrono::steady_clock::time_point next_progress_poll_{};  // reader thread only
+  mutable std::mutex progress_mu_;
+  std::optional<SourceProgress> progress_;
 };
 
 // The event types a source of syscall events must produce: those the rules need (`rule_types`)

@@ -1,0 +1,91 @@
+// test_parse: a test parser that counts the events the host hands it and extracts what it saw, so
+// end-to-end tests can check the parse stage: every event of the asked types, once, before the
+// rules of that very event.
+//
+// Config: {"types": [1], "fail_every": 0}
+//   types       event type codes (vigil/event_types.h; 1 is pluginevent) it asks for; absent or
+//               empty: every type
+//   fail_every  every Nth parse_event call fails (VIGIL_FAILURE), after counting the event
+// Fields (any source):
+//   parse.count  events parsed so far
+//   parse.times  how often this event (by evtnum) was parsed: 1 when the host parsed it once
+//                before extracting, 0 when it did not parse it first
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "rapidjson/document.h"
+#include "vigil/sdk.hpp"
+
+namespace {
+
+class ParseCounter : public vigil::sdk::Plugin {
+ public:
+  static constexpr const char* kName = "test_parse";
+  static constexpr const char* kVersion = "0.1.0";
+  static constexpr const char* kDescription = "Test parser: counts the events it parses";
+  static constexpr const char* kContact = "vigil developers";
+
+  static const char* Schema() {
+    return R"({
+  "type": "object",
+  "properties": {
+    "types": {"type": "array", "items": {"type": "integer", "minimum": 0, "maximum": 65535}},
+    "fail_every": {"type": "integer", "minimum": 0}
+  },
+  "additionalProperties": false
+})";
+  }
+  static const char* Fields() {
+    return R"([
+  {"name": "parse.count", "type": "uint64", "desc": "events parsed so far"},
+  {"name": "parse.times", "type": "uint64", "desc": "how often this event was parsed"}
+])";
+  }
+
+  explicit ParseCounter(const vigil::sdk::InitContext& ctx) {
+    rapidjson::Document doc;
+    doc.Parse(ctx.config_json().data(), ctx.config_json().size());
+    if (doc.HasMember("types")) {
+      for (const auto& type : doc["types"].GetArray()) {
+        types_.push_back(static_cast<uint16_t>(type.GetUint()));
+      }
+    }
+    if (doc.HasMember("fail_every")) fail_every_ = doc["fail_every"].GetUint64();
+  }
+
+  std::vector<uint16_t> ParseEventTypes() { return types_; }
+
+  vigil_rc Parse(const vigil_event_input& event) {
+    ++count_;
+    times_ = event.evtnum == last_evtnum_ ? times_ + 1 : 1;
+    last_evtnum_ = event.evtnum;
+    if (fail_every_ != 0 && count_ % fail_every_ == 0) {
+      vigil::sdk::SetLastError("failing event " + std::to_string(event.evtnum) + " as configured");
+      return VIGIL_FAILURE;
+    }
+    return VIGIL_OK;
+  }
+
+  vigil_rc Extract(const vigil_event_input& event, uint32_t n, vigil_extract_field* fields) {
+    for (uint32_t i = 0; i < n; ++i) {
+      if (fields[i].field_id == 0) {
+        results().SetUint64(fields[i], count_);
+      } else {
+        results().SetUint64(fields[i], event.evtnum == last_evtnum_ ? times_ : 0);
+      }
+    }
+    return VIGIL_OK;
+  }
+
+ private:
+  std::vector<uint16_t> types_;
+  uint64_t fail_every_ = 0;
+  uint64_t count_ = 0;
+  uint64_t last_evtnum_ = 0;
+  uint64_t times_ = 0;
+};
+
+}  // namespace
+
+VIGIL_PLUGIN(ParseCounter)
