@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 cmake --preset release
 cmake --build --preset release
-args=(-c packaging/vigil.yaml -r rules -o "plugin_paths=[$PWD/build/release/plugins]")
+args=(-c packaging/vigil.yaml -r rules -o "plugin_paths=[$PWD/build/release/lib/vigil/plugins]")
 if [[ $(id -u) -ne 0 ]]; then
   # Plugins must be root-owned unless this development switch is on.
   args+=(-o allow_insecure_plugins=true)

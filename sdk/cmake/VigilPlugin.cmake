@@ -63,3 +63,38 @@ function(vigil_add_plugin)
     install(TARGETS ${target} LIBRARY DESTINATION ${destination} COMPONENT plugins)
   endif()
 endfunction()
+
+# vigil_add_plugin_test(NAME name SOURCES test.cpp... PLUGIN plugin [LIBS lib...] [LABELS l...])
+#
+# One line for a plugin's unit test against the fake host: a GoogleTest executable (GTest found if
+# the project has not), registered with CTest test by test, built after lib<plugin>.so, which it
+# knows as VIGIL_PLUGIN_PATH:
+#   vigil::testing::FakeHost host(VIGIL_PLUGIN_PATH);   // the real shared object, dlopened
+# Call enable_testing() first.
+function(vigil_add_plugin_test)
+  cmake_parse_arguments(T "" "NAME;PLUGIN" "SOURCES;LIBS;LABELS" ${ARGN})
+  if(T_UNPARSED_ARGUMENTS OR NOT T_NAME OR NOT T_SOURCES OR NOT T_PLUGIN)
+    message(FATAL_ERROR "vigil_add_plugin_test: NAME, SOURCES and PLUGIN are required "
+                        "(unknown: ${T_UNPARSED_ARGUMENTS})")
+  endif()
+  if(NOT TARGET vigil_plugin_${T_PLUGIN})
+    message(FATAL_ERROR "vigil_add_plugin_test: no plugin '${T_PLUGIN}'; "
+                        "call vigil_add_plugin(NAME ${T_PLUGIN} ...) first")
+  endif()
+  if(NOT TARGET GTest::gtest_main)
+    find_package(GTest REQUIRED)
+  endif()
+  include(GoogleTest)
+  add_executable(${T_NAME} ${T_SOURCES})
+  target_link_libraries(${T_NAME} PRIVATE vigil::sdk_testing ${T_LIBS} GTest::gtest
+                        GTest::gtest_main GTest::gmock)
+  target_compile_features(${T_NAME} PRIVATE cxx_std_17)
+  target_compile_definitions(${T_NAME} PRIVATE
+    VIGIL_PLUGIN_PATH="$<TARGET_FILE:vigil_plugin_${T_PLUGIN}>")
+  add_dependencies(${T_NAME} vigil_plugin_${T_PLUGIN})
+  # In vigil's own tree: its warnings and sanitizer set-up, as for every test there.
+  if(COMMAND vigil_test_setup)
+    vigil_test_setup(${T_NAME})
+  endif()
+  gtest_discover_tests(${T_NAME} PROPERTIES LABELS "${T_LABELS}" DISCOVERY_TIMEOUT 60)
+endfunction()

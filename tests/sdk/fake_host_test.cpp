@@ -256,3 +256,22 @@ TEST(FakeHostTest, PassesEachEventsSourceAndHonoursExtractEventSources) {
 }
 
 }  // namespace
+
+namespace {
+
+// The fake host renders alerts with the core's JSON writer (vigil/alert_format.hpp): nlohmann's
+// escapes and invalid UTF-8 replaced, keys and tags sorted, as Falco prints them.
+TEST(FakeHostTest, RendersAlertsAsTheCoreDoes) {
+  vigil::testing::Alert alert;
+  alert.time_ns = 1795809803123456789ull;
+  alert.output = std::string("a\x01") + "b\xff";
+  alert.tags = {"shell", "container", "shell"};
+  alert.output_fields = {{"proc.name", "bash"}, {"fd.name", "/etc/shadow"}};
+  EXPECT_EQ(vigil::testing::RenderFalcoJson(alert),
+            "{\"hostname\":\"testhost\",\"output\":\"2026-11-27T20:03:23.123456789Z: Warning "
+            "a\\u0001b\xEF\xBF\xBD\",\"output_fields\":{\"fd.name\":\"/etc/shadow\",\"proc.name\":"
+            "\"bash\"},\"priority\":\"Warning\",\"rule\":\"Test rule\",\"source\":\"syscall\","
+            "\"tags\":[\"container\",\"shell\"],\"time\":\"2026-11-27T20:03:23.123456789Z\"}");
+}
+
+}  // namespace

@@ -1,7 +1,8 @@
-# Builds sdk/examples against the installed SDK, as a third party would, and loads the result.
-#   cmake -DVIGIL_BINARY_DIR=... -DEXAMPLES_DIR=... -DWORK_DIR=... -DGENERATOR=...
-#         -DCXX_COMPILER=... -DTEST_BINARY=... -P out_of_tree_test.cmake
-foreach(var VIGIL_BINARY_DIR EXAMPLES_DIR WORK_DIR GENERATOR CXX_COMPILER TEST_BINARY)
+# Installs the SDK on its own (cmake -S sdk, none of the engine), builds sdk/examples against it as a
+# third party would, and runs the example's own unit test (vigil_add_plugin_test).
+#   cmake -DSDK_DIR=... -DEXAMPLES_DIR=... -DWORK_DIR=... -DGENERATOR=... -DCXX_COMPILER=...
+#         -P out_of_tree_test.cmake
+foreach(var SDK_DIR EXAMPLES_DIR WORK_DIR GENERATOR CXX_COMPILER)
   if(NOT DEFINED ${var})
     message(FATAL_ERROR "out_of_tree_test: -D${var}=... is required")
   endif()
@@ -16,11 +17,13 @@ function(run)
 endfunction()
 
 set(prefix ${WORK_DIR}/prefix)
+set(sdk_build ${WORK_DIR}/sdk-build)
 set(build ${WORK_DIR}/build)
 file(REMOVE_RECURSE ${WORK_DIR})
 file(MAKE_DIRECTORY ${WORK_DIR})
 
-run(${CMAKE_COMMAND} --install ${VIGIL_BINARY_DIR} --component sdk --prefix ${prefix})
+run(${CMAKE_COMMAND} -S ${SDK_DIR} -B ${sdk_build} -G ${GENERATOR})
+run(${CMAKE_COMMAND} --install ${sdk_build} --prefix ${prefix})
 # Only the SDK: headers and the CMake package, no core library or plugin.
 file(GLOB_RECURSE installed RELATIVE ${prefix} ${prefix}/*)
 foreach(file ${installed})
@@ -51,5 +54,5 @@ if(NM)
   endforeach()
 endif()
 
-run(${CMAKE_COMMAND} -E env VIGIL_COUNTER_PLUGIN=${plugin} ${TEST_BINARY})
+run(${CMAKE_COMMAND} -E chdir ${build} ctest --output-on-failure --no-tests=error)
 file(REMOVE_RECURSE ${WORK_DIR})

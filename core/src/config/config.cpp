@@ -343,7 +343,7 @@ void ConfigReader::ReadOutputs(const Member& m, Config& cfg) {
     if (auto it = members.find("min_priority"); it != members.end()) {
       const Member& mp = it->second;
       if (std::optional<std::string> text = ReadString(mp)) {
-        if (std::optional<vigil_priority> p = ParsePriority(*text)) {
+        if (std::optional<vigil_priority> p = alert_format::ParsePriority(*text)) {
           spec.min_priority = *p;
         } else {
           Error(mp.pos, mp.path,

@@ -2,7 +2,7 @@
 #include <array>
 #include <string_view>
 
-#include "vigil/core/alert.hpp"
+#include "vigil/alert_format.hpp"
 #include "vigil/core/event_types.hpp"
 #include "vigil/core/fields.hpp"
 
@@ -62,7 +62,8 @@ class CoreExtractor final : public Extractor {
         v.num = e.ts_ns;
         break;
       case CoreField::kTimeIso:
-        text_ = FormatTimeIso8601(e.ts_ns);
+        text_.clear();
+        alert_format::AppendTimeIso8601(e.ts_ns, &text_);
         v.bytes = text_;
         break;
       case CoreField::kRawTimeS:

@@ -4,7 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "vigil/core/alert.hpp"
+#include "vigil/alert_format.hpp"
 #include "vigil/core/event_types.hpp"
 #include "vigil/event_record.h"
 
@@ -135,7 +135,7 @@ TEST_F(Registry, CoreFieldsReadTheEventHeader) {
   EXPECT_EQ(get("evt.time").num, 1700000000123456789ull);
   EXPECT_EQ(get("evt.rawtime.s").num, 1700000000u);
   EXPECT_EQ(get("evt.rawtime.ns").num, 123456789u);
-  EXPECT_EQ(get("evt.time.iso8601").bytes, FormatTimeIso8601(1700000000123456789ull));
+  EXPECT_EQ(get("evt.time.iso8601").bytes, alert_format::FormatTimeIso8601(1700000000123456789ull));
   ctx.type = VIGIL_EVENT_PLUGIN;
   EXPECT_EQ(get("evt.type").bytes, "pluginevent");
   ctx.type = 60000;  // a code nobody defined has no name

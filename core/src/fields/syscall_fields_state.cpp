@@ -6,7 +6,6 @@
 namespace vigil::fields {
 namespace {
 
-#if VIGIL_FIELDS_HAVE_STATE
 class StateLookup final : public ThreadLookup {
  public:
   explicit StateLookup(const state::SyscallState* state) : state_(state) {}
@@ -20,19 +19,12 @@ class StateLookup final : public ThreadLookup {
  private:
   const state::SyscallState* state_;
 };
-#endif
 
 }  // namespace
 
 void RegisterSyscallFields(FieldRegistry& registry, const state::SyscallState* state) {
   std::shared_ptr<const ThreadLookup> lookup;
-#if VIGIL_FIELDS_HAVE_STATE
   if (state) lookup = std::make_shared<StateLookup>(state);
-#else
-  // Built before core/src/state existed: no lineage lookups (proc.p*, proc.a*[N>0] have no
-  // value); everything read from the event's own view still works.
-  (void)state;
-#endif
   registry.Add(MakeSyscallFieldProvider(std::move(lookup)));
 }
 

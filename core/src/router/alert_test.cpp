@@ -82,21 +82,26 @@ TEST_F(AlertJsonTest, OptionsFollowFalcoSwitches) {
 }
 
 TEST_F(AlertJsonTest, TimeKeepsEveryNanosecond) {
-  EXPECT_EQ(FormatTimeIso8601(0), "1970-01-01T00:00:00.000000000Z");
-  EXPECT_EQ(FormatTimeIso8601(1'000'000'005), "1970-01-01T00:00:01.000000005Z");
-  EXPECT_EQ(FormatTimeIso8601(kTime), "2026-11-27T20:03:23.123456789Z");
-  EXPECT_EQ(FormatTimeOfDay(kTime), "20:03:23.123456789");
-  EXPECT_EQ(FormatTimeOfDay(999'999'999), "00:00:00.999999999");
+  EXPECT_EQ(alert_format::FormatTimeIso8601(0), "1970-01-01T00:00:00.000000000Z");
+  EXPECT_EQ(alert_format::FormatTimeIso8601(1'000'000'005), "1970-01-01T00:00:01.000000005Z");
+  EXPECT_EQ(alert_format::FormatTimeIso8601(kTime), "2026-11-27T20:03:23.123456789Z");
+  EXPECT_EQ(alert_format::FormatTimeOfDay(kTime), "20:03:23.123456789");
+  EXPECT_EQ(alert_format::FormatTimeOfDay(999'999'999), "00:00:00.999999999");
 }
 
 TEST_F(AlertJsonTest, TextTimeIsLocal) {
   setenv("TZ", "CET-1", 1);  // fixed +01:00, no DST rules
   tzset();
-  EXPECT_EQ(FormatTimeOfDay(kTime), "21:03:23.123456789");
-  EXPECT_EQ(FormatAlertLine(Sample(), false),
+  EXPECT_EQ(alert_format::FormatTimeOfDay(kTime), "21:03:23.123456789");
+  auto line = [](const Alert& a, bool iso) {
+    std::string out;
+    alert_format::AppendAlertLine(a.time_ns, a.priority, a.output, iso, &out);
+    return out;
+  };
+  EXPECT_EQ(line(Sample(), false),
             "21:03:23.123456789: Warning A shell was spawned (user=root pid=42)");
   // ISO 8601 stays UTC.
-  EXPECT_EQ(FormatAlertLine(Sample(), true),
+  EXPECT_EQ(line(Sample(), true),
             "2026-11-27T20:03:23.123456789Z: Warning A shell was spawned (user=root pid=42)");
 }
 
@@ -182,17 +187,17 @@ TEST(PriorityTest, NamesAndParsing) {
                          "Warning",   "Notice", "Informational", "Debug"};
   for (int p = VIGIL_PRIORITY_EMERGENCY; p <= VIGIL_PRIORITY_DEBUG; ++p) {
     const auto prio = static_cast<vigil_priority>(p);
-    EXPECT_EQ(PriorityName(prio), names[p]);
-    EXPECT_EQ(ParsePriority(names[p]), prio);
+    EXPECT_EQ(alert_format::PriorityName(prio), names[p]);
+    EXPECT_EQ(alert_format::ParsePriority(names[p]), prio);
   }
-  EXPECT_EQ(ParsePriority("warning"), VIGIL_PRIORITY_WARNING);
-  EXPECT_EQ(ParsePriority("CRITICAL"), VIGIL_PRIORITY_CRITICAL);
-  EXPECT_EQ(ParsePriority("info"), VIGIL_PRIORITY_INFORMATIONAL);
-  EXPECT_EQ(ParsePriority("Info"), VIGIL_PRIORITY_INFORMATIONAL);
-  EXPECT_EQ(ParsePriority("informational"), VIGIL_PRIORITY_INFORMATIONAL);
-  EXPECT_EQ(ParsePriority("warn"), std::nullopt);
-  EXPECT_EQ(ParsePriority(""), std::nullopt);
-  EXPECT_EQ(ParsePriority("Debug "), std::nullopt);
+  EXPECT_EQ(alert_format::ParsePriority("warning"), VIGIL_PRIORITY_WARNING);
+  EXPECT_EQ(alert_format::ParsePriority("CRITICAL"), VIGIL_PRIORITY_CRITICAL);
+  EXPECT_EQ(alert_format::ParsePriority("info"), VIGIL_PRIORITY_INFORMATIONAL);
+  EXPECT_EQ(alert_format::ParsePriority("Info"), VIGIL_PRIORITY_INFORMATIONAL);
+  EXPECT_EQ(alert_format::ParsePriority("informational"), VIGIL_PRIORITY_INFORMATIONAL);
+  EXPECT_EQ(alert_format::ParsePriority("warn"), std::nullopt);
+  EXPECT_EQ(alert_format::ParsePriority(""), std::nullopt);
+  EXPECT_EQ(alert_format::ParsePriority("Debug "), std::nullopt);
 }
 
 TEST(AlertViewTest, PointsIntoTheAlert) {

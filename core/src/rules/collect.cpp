@@ -16,7 +16,7 @@
 #include "collect_yaml.hpp"
 #include "item_reader.hpp"
 #include "rule_items.hpp"
-#include "vigil/core/priority.hpp"
+#include "vigil/alert_format.hpp"
 
 namespace vigil::rules {
 
@@ -623,7 +623,7 @@ void Collector::DefineRule(ItemReader& r, const ItemFields& fields) {
     complete = false;
   }
   if (auto v = priority ? r.ReadString(*priority) : std::nullopt) {
-    if (std::optional<vigil_priority> p = ParsePriority(*v)) {
+    if (std::optional<vigil_priority> p = alert_format::ParsePriority(*v)) {
       rule.priority = *p;
     } else {
       std::string lower = *v;
@@ -859,7 +859,7 @@ bool Collector::ApplyRuleReplaces(ItemReader& r, const ItemFields& fields,
       }
     } else if (key == "priority") {
       std::optional<std::string> text = r.ReadString(e);
-      std::optional<vigil_priority> p = text ? ParsePriority(*text) : std::nullopt;
+      std::optional<vigil_priority> p = text ? alert_format::ParsePriority(*text) : std::nullopt;
       if (text && !p) {
         r.Error(r.PosOf(e.value), "bad-priority", fmt::format("invalid priority '{}'", *text),
                 *text);

@@ -628,7 +628,7 @@ TEST_F(Rules, Outputs) {
   EXPECT_EQ(a.output,
             "p=bash n=42 b=false l=(a,b) ip=10.0.0.1 miss=<NA> t=openat k=<NA>. %42 "
             "100% at " +
-                FormatTimeOfDay(1700000000123456789ull) + ".");
+                alert_format::FormatTimeOfDay(1700000000123456789ull) + ".");
   std::map<std::string, AlertFieldValue> f;
   for (const AlertField& x : a.output_fields) f[x.name] = x.value;
   EXPECT_EQ(f["t.str"], AlertFieldValue(std::string("bash")));

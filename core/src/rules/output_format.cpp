@@ -91,7 +91,7 @@ void OutputFormat::Render(const EvalState& s, std::string* message,
     }
     std::string text;
     if (info.name == "evt.time") {
-      text = FormatTimeOfDay(values[0].num);  // Falco prints %evt.time as a time of day
+      text = alert_format::FormatTimeOfDay(values[0].num);  // Falco prints %evt.time as a time of day
     } else if (info.is_list) {
       text.push_back('(');
       for (size_t i = 0; i < values.size(); ++i) {

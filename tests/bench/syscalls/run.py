@@ -253,7 +253,7 @@ class Env:
         if not os.path.exists(self.vigil):
             alt = os.path.join(args.build_dir, "core", "src", "cli", "vigil")
             self.vigil = alt if os.path.exists(alt) else self.vigil
-        self.plugin_dir = args.plugin_dir or os.path.join(args.build_dir, "plugins")
+        self.plugin_dir = args.plugin_dir or os.path.join(args.build_dir, "lib", "vigil", "plugins")
         self.vigil_config = None
         self.vigil_rules = None
         self.vigil_skip = None
@@ -727,7 +727,7 @@ def main():
     ap.add_argument("--quick", action="store_true",
                     help="smoke run: 1 round, short workloads, 3 s sustained run at one rate")
     ap.add_argument("--vigil", help="vigil binary (default BUILD_DIR/vigil)")
-    ap.add_argument("--plugin-dir", help="vigil plugins (default BUILD_DIR/plugins)")
+    ap.add_argument("--plugin-dir", help="vigil plugins (default BUILD_DIR/lib/vigil/plugins)")
     ap.add_argument("--rules", action="append", default=None,
                     help="rules files for vigil (default the upstream falco_rules.yaml)")
     ap.add_argument("--attach-timeout", type=float, default=60)

@@ -19,7 +19,7 @@ using ::testing::HasSubstr;
 using vigil::testing::Alert;
 using vigil::testing::FakeHost;
 
-const char kPluginPath[] = VIGIL_PLUGIN_DIR "/libtest_record.so";
+const char kPluginPath[] = VIGIL_PLUGIN_PATH;
 
 std::string ReadFile(const fs::path& path) {
   std::ifstream in(path);

@@ -1,8 +1,8 @@
 // Alert: what a rule firing produces, and its rendering to Falco's JSON alert.
 //
-// The JSON is byte for byte what Falco prints with `json_output: true` (Falco builds it with
-// nlohmann::json, whose objects keep keys sorted, and dumps it with invalid UTF-8 replaced), so
-// Falcosidekick and everything that reads Falco's alerts accept it unchanged:
+// The JSON is byte for byte what Falco prints with `json_output: true` (vigil/alert_format.hpp,
+// shared with the SDK's fake host and the output plugins, writes it), so Falcosidekick and
+// everything that reads Falco's alerts accept it unchanged:
 //
 //   {"hostname":"node-1","output":"20:03:23.123456789: Warning Shell in container (pid=42)",
 //    "output_fields":{"evt.time":1795809803123456789,"proc.pid":42},"priority":"Warning",
@@ -27,7 +27,7 @@
 #include <variant>
 #include <vector>
 
-#include "vigil/core/priority.hpp"
+#include "vigil/alert_format.hpp"
 #include "vigil/plugin_api.h"
 
 namespace vigil {
@@ -58,20 +58,7 @@ struct Alert {
 };
 
 // Falco's json_* switches, with Falco's defaults.
-struct AlertJsonOptions {
-  bool time_format_iso_8601 = false;  // the time in "output": RFC 3339 UTC instead of local time
-  bool include_output = true;         // json_include_output_property
-  bool include_output_fields = true;  // json_include_output_fields_property
-  bool include_tags = true;           // json_include_tags_property
-  bool include_message = false;       // json_include_message_property: "message", no prefix
-};
-
-// "2026-11-27T20:03:23.123456789Z": RFC 3339 UTC with nanoseconds, Falco's "time".
-std::string FormatTimeIso8601(uint64_t time_ns);
-// "20:03:23.123456789": local time of day with nanoseconds, Falco's %evt.time.
-std::string FormatTimeOfDay(uint64_t time_ns);
-// "<time>: <Priority> <message>": Falco's output line (and the JSON "output"), no newline.
-std::string FormatAlertLine(const Alert& alert, bool time_format_iso_8601);
+using AlertJsonOptions = alert_format::JsonOptions;
 
 // The alert as Falco's JSON, on one line, without a newline.
 std::string RenderAlertJson(const Alert& alert, const AlertJsonOptions& options = {});

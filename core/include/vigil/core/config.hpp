@@ -26,7 +26,7 @@
 
 #include "vigil/core/event_bus.hpp"  // OnFull
 #include "vigil/core/log.hpp"
-#include "vigil/core/priority.hpp"
+#include "vigil/alert_format.hpp"
 #include "vigil/core/status.hpp"
 #include "vigil/plugin_api.h"
 

@@ -19,8 +19,8 @@
 #include <string>
 #include <string_view>
 
-#include "vigil/outputs/alert_text.hpp"
 #include "rapidjson/document.h"
+#include "vigil/alert_format.hpp"
 #include "vigil/sdk.hpp"
 
 namespace {
@@ -85,9 +85,9 @@ class FileOutput {
     rendered_.clear();
     for (uint32_t i = 0; i < n; ++i) {
       if (config_.json) {
-        vigil_outputs::AppendAlertJsonLine(alerts[i], &rendered_);
+        vigil::alert_format::AppendAlertJsonLine(alerts[i], &rendered_);
       } else {
-        vigil_outputs::AppendAlertTextLine(alerts[i], config_.iso_8601, &rendered_);
+        vigil::alert_format::AppendAlertTextLine(alerts[i], config_.iso_8601, &rendered_);
       }
     }
     std::string out;

@@ -10,8 +10,8 @@
 #include <string>
 #include <string_view>
 
-#include "vigil/outputs/alert_text.hpp"
 #include "rapidjson/document.h"
+#include "vigil/alert_format.hpp"
 #include "vigil/sdk.hpp"
 
 namespace {
@@ -46,9 +46,9 @@ class StdoutOutput {
     buffer_.clear();
     for (uint32_t i = 0; i < n; ++i) {
       if (json_) {
-        vigil_outputs::AppendAlertJsonLine(alerts[i], &buffer_);
+        vigil::alert_format::AppendAlertJsonLine(alerts[i], &buffer_);
       } else {
-        vigil_outputs::AppendAlertTextLine(alerts[i], iso_8601_, &buffer_);
+        vigil::alert_format::AppendAlertTextLine(alerts[i], iso_8601_, &buffer_);
       }
     }
     size_t done = 0;

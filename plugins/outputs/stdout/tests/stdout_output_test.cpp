@@ -18,7 +18,7 @@ using ::testing::HasSubstr;
 using vigil::testing::Alert;
 using vigil::testing::FakeHost;
 
-const char kPluginPath[] = VIGIL_PLUGIN_DIR "/libstdout.so";
+const char kPluginPath[] = VIGIL_PLUGIN_PATH;
 
 // 2026-11-27T20:03:23.123456789Z
 constexpr uint64_t kTime = 1795809803ULL * 1000000000ULL + 123456789ULL;

@@ -32,12 +32,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
-#include <ctime>
 #include <limits>
 #include <map>
 #include <mutex>
 #include <optional>
-#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,7 +43,7 @@
 #include "rapidjson/document.h"
 #include "rapidjson/schema.h"
 #include "rapidjson/stringbuffer.h"
-#include "rapidjson/writer.h"
+#include "vigil/alert_format.hpp"
 #include "vigil/config_schema.hpp"
 #include "vigil/event_record.h"
 #include "vigil/plugin_api.h"
@@ -182,53 +180,27 @@ struct Alert {
   std::string json;
 };
 
-// Falco's JSON for an alert, in Falco's key order: hostname, output, output_fields, priority, rule,
-// source, tags, time (RFC 3339, ns). output_fields values are strings here.
+// Falco's JSON for an alert (vigil/alert_format.hpp, as the core renders it), with "output"
+// prefixed by the ISO time (as with time_format_iso_8601). output_fields values are strings here.
 inline std::string RenderFalcoJson(const Alert& alert) {
-  static const char* const kPriorities[] = {"Emergency", "Alert",  "Critical",      "Error",
-                                            "Warning",   "Notice", "Informational", "Debug"};
-  time_t secs = static_cast<time_t>(alert.time_ns / 1000000000ull);
-  struct tm tm_utc;
-  gmtime_r(&secs, &tm_utc);
-  char date[32];
-  strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm_utc);
-  char time_text[64];
-  snprintf(time_text, sizeof time_text, "%s.%09lluZ", date,
-           static_cast<unsigned long long>(alert.time_ns % 1000000000ull));
-
-  // Falco's shape: keys in sorted order (nlohmann::json), "output" prefixed with the time and
-  // priority (here the ISO time, as with time_format_iso_8601), tags sorted without duplicates.
-  const char* priority = kPriorities[static_cast<unsigned>(alert.priority) & 7u];
-  std::string output = std::string(time_text) + ": " + priority + " " + alert.output;
-  std::set<std::string> tags(alert.tags.begin(), alert.tags.end());
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
-  w.StartObject();
-  w.Key("hostname");
-  w.String(alert.hostname.c_str());
-  w.Key("output");
-  w.String(output.c_str());
-  w.Key("output_fields");
-  w.StartObject();
-  for (const auto& [key, value] : alert.output_fields) {  // a std::map: sorted
-    w.Key(key.c_str());
-    w.String(value.c_str());
-  }
-  w.EndObject();
-  w.Key("priority");
-  w.String(priority);
-  w.Key("rule");
-  w.String(alert.rule.c_str());
-  w.Key("source");
-  w.String(alert.source.c_str());
-  w.Key("tags");
-  w.StartArray();
-  for (const auto& tag : tags) w.String(tag.c_str());
-  w.EndArray();
-  w.Key("time");
-  w.String(time_text);
-  w.EndObject();
-  return buffer.GetString();
+  alert_format::AlertHeader header{alert.time_ns, static_cast<uint32_t>(alert.priority),
+                                   alert.rule,    alert.source,
+                                   alert.hostname, alert.output,
+                                   {alert.tags.begin(), alert.tags.end()}};
+  alert_format::JsonOptions options;
+  options.time_format_iso_8601 = true;
+  std::string json;
+  alert_format::AppendFalcoJson(header, options, [&](std::string* out) {
+    out->push_back('{');
+    for (const auto& [key, value] : alert.output_fields) {  // a std::map: sorted, each once
+      if (out->back() != '{') out->push_back(',');
+      alert_format::AppendJsonString(key, out);
+      out->push_back(':');
+      alert_format::AppendJsonString(value, out);
+    }
+    out->push_back('}');
+  }, &json);
+  return json;
 }
 
 class FakeHost {
