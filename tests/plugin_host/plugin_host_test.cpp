@@ -434,6 +434,7 @@ class ThrowingPlugin : public vigil::sdk::Plugin {
  public:
   static constexpr const char* kName = "thrower";
   static constexpr const char* kVersion = "1.0.0";
+  static constexpr uint32_t kCapabilities = VIGIL_CAP_SOURCE | VIGIL_CAP_OUTPUT;
   static constexpr const char* kEventSource = "thrower";
   static const char* Schema() {
     return R"({"type": "object", "properties": {"fail_init": {"type": "boolean"}}})";

@@ -16,6 +16,7 @@ class Output {
  public:
   static constexpr const char* kName = "output";
   static constexpr const char* kVersion = "0.1.0";
+  static constexpr uint32_t kCapabilities = VIGIL_CAP_OUTPUT;
   vigil_delivery Deliver(const vigil_alert*, uint32_t) { return VIGIL_DELIVERED; }
 };
 
@@ -24,6 +25,7 @@ class Configured {
  public:
   static constexpr const char* kName = "configured";
   static constexpr const char* kVersion = "0.1.0";
+  static constexpr uint32_t kCapabilities = VIGIL_CAP_OUTPUT;
   static const char* Schema() {
     return R"({
   "type": "object",
@@ -43,6 +45,7 @@ class SourceEcho : public vigil::sdk::Plugin {
  public:
   static constexpr const char* kName = "source_echo";
   static constexpr const char* kVersion = "0.1.0";
+  static constexpr uint32_t kCapabilities = VIGIL_CAP_EXTRACT;
   static constexpr const char* kExtractEventSources = R"(["k8s_audit", "aws_cloudtrail"])";
   static const char* Fields() {
     return R"([{"name": "echo.source", "type": "string", "desc": "the event's source"}])";

@@ -27,6 +27,7 @@ class MinimalOutput {
  public:
   static constexpr const char* kName = "minimal_output";
   static constexpr const char* kVersion = "0.0.1";
+  static constexpr uint32_t kCapabilities = VIGIL_CAP_OUTPUT;
   vigil_delivery Deliver(const vigil_alert*, uint32_t) { return VIGIL_DELIVERED; }
 };
 
@@ -34,6 +35,7 @@ class RecordingOutput : public vigil::sdk::Plugin {
  public:
   static constexpr const char* kName = "recording_output";
   static constexpr const char* kVersion = "1.2.3";
+  static constexpr uint32_t kCapabilities = VIGIL_CAP_OUTPUT;
   static constexpr const char* kDescription = "records what it gets";
   static constexpr const char* kContact = "tests";
   static const char* Schema() { return R"({"type": "object"})"; }
@@ -65,6 +67,7 @@ class TickSource : public vigil::sdk::Plugin {
  public:
   static constexpr const char* kName = "tick";
   static constexpr const char* kVersion = "0.1.0";
+  static constexpr uint32_t kCapabilities = VIGIL_CAP_SOURCE;
   static constexpr const char* kEventSource = "tick";
 
   class Stream {
@@ -125,6 +128,7 @@ class Extractor : public vigil::sdk::Plugin {
  public:
   static constexpr const char* kName = "extractor";
   static constexpr const char* kVersion = "0.1.0";
+  static constexpr uint32_t kCapabilities = VIGIL_CAP_EXTRACT;
   static constexpr const char* kExtractEventSources = R"(["tick"])";
   static const char* Fields() {
     return R"([
@@ -185,6 +189,7 @@ class Parser {
  public:
   static constexpr const char* kName = "parser";
   static constexpr const char* kVersion = "0.1.0";
+  static constexpr uint32_t kCapabilities = VIGIL_CAP_PARSE;
   std::vector<uint16_t> ParseEventTypes() { return {VIGIL_EVENT_PLUGIN, 42}; }
   void Parse(const vigil_event_input& event) {
     std::string payload(vigil::sdk::EventView(event).payload());
@@ -197,6 +202,7 @@ class Parser {
 class RcParser : public Parser {
  public:
   static constexpr const char* kName = "rc_parser";
+  static constexpr uint32_t kCapabilities = VIGIL_CAP_PARSE;
   vigil_rc Parse(const vigil_event_input&) { return VIGIL_FAILURE; }
 };
 
@@ -204,6 +210,8 @@ class Everything : public vigil::sdk::Plugin {
  public:
   static constexpr const char* kName = "everything";
   static constexpr const char* kVersion = "0.1.0";
+  static constexpr uint32_t kCapabilities =
+      VIGIL_CAP_SOURCE | VIGIL_CAP_EXTRACT | VIGIL_CAP_PARSE | VIGIL_CAP_OUTPUT;
   static constexpr const char* kEventSource = "everything";
   static const char* Fields() { return R"([{"name": "e.x", "type": "string", "desc": "x"}])"; }
   std::unique_ptr<TickSource::Stream> Open(const std::string&) {
@@ -215,7 +223,7 @@ class Everything : public vigil::sdk::Plugin {
   vigil_delivery Deliver(const vigil_alert*, uint32_t) { return VIGIL_DELIVERED; }
 };
 
-// ---- Capability detection ----
+// ---- Declared capabilities ----
 
 static_assert(Capabilities<MinimalOutput>() == VIGIL_CAP_OUTPUT);
 static_assert(Capabilities<TickSource>() == VIGIL_CAP_SOURCE);

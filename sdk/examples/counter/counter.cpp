@@ -69,6 +69,7 @@ class CounterPlugin : public vigil::sdk::Plugin {
  public:
   static constexpr const char* kName = "counter";
   static constexpr const char* kVersion = "1.0.0";
+  static constexpr uint32_t kCapabilities = VIGIL_CAP_SOURCE | VIGIL_CAP_EXTRACT;
   static constexpr const char* kDescription = "Example: counts from 1 to N";
   static constexpr const char* kContact = "https://github.com/vigil/vigil/tree/main/sdk/examples";
   static constexpr const char* kEventSource = "counter";

@@ -1,9 +1,11 @@
 // vigil plugin SDK: write a plugin as a C++ class instead of filling C tables.
 //
 // Header-only, C++17, no dependencies beyond the standard library and the two C headers of the
-// ABI. The wrapper builds the vigil_plugin_api table from the class: capabilities are detected
-// from the members the class has, every exception thrown by the class is caught at the boundary and
-// turned into last_error(), and nothing C++ crosses the ABI.
+// ABI. The wrapper builds the vigil_plugin_api table from the class: the class declares its
+// capabilities (kCapabilities) and a static_assert names any member a declared capability lacks
+// (a misspelled `Parse` does not compile) and any capability's member the class has without
+// declaring it; every exception thrown by the class is caught at the boundary and turned into
+// last_error(), and nothing C++ crosses the ABI.
 //
 // Usage:
 //
@@ -13,6 +15,8 @@
 //    public:
 //     static constexpr const char* kName = "counter";          // required
 //     static constexpr const char* kVersion = "0.1.0";         // required
+//     static constexpr uint32_t kCapabilities =                // required: what it implements
+//         VIGIL_CAP_SOURCE | VIGIL_CAP_EXTRACT;                 // (each checked at compile time)
 //     static constexpr const char* kDescription = "counts";    // optional
 //     static constexpr const char* kContact = "you@example";   // optional
 //     static const char* Schema();                              // optional: config JSON Schema
@@ -508,15 +512,33 @@ vigil_rc RcOrOk(Call&& call) {
 
 }  // namespace detail
 
-// The VIGIL_CAP_* bits a class gets. Usable in static_assert.
+namespace detail {
+template <class T>
+using CapabilitiesOp = decltype(T::kCapabilities);
+
+// The members each capability needs, found or not: a class declares its capabilities
+// (kCapabilities) and the wrapper holds it to them, so a misspelled or mistyped member is a
+// compile error, never a silently dropped capability.
+template <class P>
+constexpr bool kAnySourceMember = kHas<P, EventSourceOp> || kHas<P, OpenOp> ||
+                                  kHas<P, EventToStringOp>;
+template <class P>
+constexpr bool kAnyExtractMember = kHas<P, FieldsOp> || kHas<P, ExtractOp> ||
+                                   kHas<P, ExtractSourcesOp>;
+template <class P>
+constexpr bool kAnyParseMember = kHas<P, ParseOp> || kHas<P, ParseTypesOp>;
+template <class P>
+constexpr bool kAnyOutputMember = kHas<P, DeliverOp> || kHas<P, ReopenOp>;
+}  // namespace detail
+
+// The VIGIL_CAP_* bits class P declares (its kCapabilities). Usable in static_assert.
 template <class P>
 constexpr uint32_t Capabilities() {
-  uint32_t caps = 0;
-  if constexpr (detail::kHas<P, detail::EventSourceOp>) caps |= VIGIL_CAP_SOURCE;
-  if constexpr (detail::kHas<P, detail::FieldsOp>) caps |= VIGIL_CAP_EXTRACT;
-  if constexpr (detail::kHas<P, detail::ParseOp>) caps |= VIGIL_CAP_PARSE;
-  if constexpr (detail::kHas<P, detail::DeliverOp>) caps |= VIGIL_CAP_OUTPUT;
-  return caps;
+  if constexpr (detail::kHas<P, detail::CapabilitiesOp>) {
+    return static_cast<uint32_t>(P::kCapabilities);
+  } else {
+    return 0;
+  }
 }
 
 // ---- The binding: C functions around the class ------------------------------------------------
@@ -723,9 +745,43 @@ const vigil_plugin_api* PluginTable() {
   using B = PluginBinding<P>;
   static_assert(kHas<P, detail::NameOp>, "a plugin needs static constexpr const char* kName");
   static_assert(kHas<P, detail::VersionOp>, "a plugin needs static constexpr const char* kVersion");
-  static_assert(Capabilities<P>() != 0,
-                "a plugin needs at least one capability: kEventSource (source), Fields (extract), "
-                "Parse (parse) or Deliver (output)");
+  constexpr uint32_t caps = Capabilities<P>();
+  static_assert(kHas<P, detail::CapabilitiesOp>,
+                "a plugin needs static constexpr uint32_t kCapabilities (VIGIL_CAP_SOURCE | "
+                "VIGIL_CAP_EXTRACT | VIGIL_CAP_PARSE | VIGIL_CAP_OUTPUT, the ones it has)");
+  static_assert(!kHas<P, detail::CapabilitiesOp> || caps != 0,
+                "kCapabilities must name at least one capability");
+  static_assert((caps & ~uint32_t{VIGIL_CAP_SOURCE | VIGIL_CAP_EXTRACT | VIGIL_CAP_PARSE |
+                                   VIGIL_CAP_OUTPUT}) == 0,
+                "kCapabilities has bits that are no VIGIL_CAP_*");
+  constexpr bool source = (caps & VIGIL_CAP_SOURCE) != 0, extract = (caps & VIGIL_CAP_EXTRACT) != 0,
+                 parse = (caps & VIGIL_CAP_PARSE) != 0, output = (caps & VIGIL_CAP_OUTPUT) != 0;
+  static_assert(!source || kHas<P, detail::EventSourceOp>,
+                "VIGIL_CAP_SOURCE needs static constexpr const char* kEventSource");
+  static_assert(!source || kHas<P, detail::OpenOp>,
+                "VIGIL_CAP_SOURCE needs std::unique_ptr<Instance> Open(const std::string&)");
+  static_assert(source || !detail::kAnySourceMember<P>,
+                "has source members (kEventSource, Open, EventToString) but kCapabilities lacks "
+                "VIGIL_CAP_SOURCE");
+  static_assert(!extract || kHas<P, detail::FieldsOp>,
+                "VIGIL_CAP_EXTRACT needs static const char* Fields()");
+  static_assert(!extract || kHas<P, detail::ExtractOp>,
+                "VIGIL_CAP_EXTRACT needs vigil_rc Extract(const vigil_event_input&, uint32_t, "
+                "vigil_extract_field*)");
+  static_assert(extract || !detail::kAnyExtractMember<P>,
+                "has extract members (Fields, Extract, kExtractEventSources) but kCapabilities "
+                "lacks VIGIL_CAP_EXTRACT");
+  static_assert(!parse || kHas<P, detail::ParseOp>,
+                "VIGIL_CAP_PARSE needs vigil_rc Parse(const vigil_event_input&) (or void)");
+  static_assert(!parse || kHas<P, detail::ParseTypesOp>,
+                "VIGIL_CAP_PARSE needs std::vector<uint16_t> ParseEventTypes()");
+  static_assert(parse || !detail::kAnyParseMember<P>,
+                "has parse members (Parse, ParseEventTypes) but kCapabilities lacks "
+                "VIGIL_CAP_PARSE");
+  static_assert(!output || kHas<P, detail::DeliverOp>,
+                "VIGIL_CAP_OUTPUT needs vigil_delivery Deliver(const vigil_alert*, uint32_t)");
+  static_assert(output || !detail::kAnyOutputMember<P>,
+                "has output members (Deliver, Reopen) but kCapabilities lacks VIGIL_CAP_OUTPUT");
   static_assert(
       std::is_constructible_v<P, const InitContext&> || std::is_default_constructible_v<P>,
       "a plugin needs a constructor taking const vigil::sdk::InitContext& (or none)");
@@ -736,7 +792,7 @@ const vigil_plugin_api* PluginTable() {
     t.api_version_major = VIGIL_PLUGIN_API_VERSION_MAJOR;
     t.api_version_minor = VIGIL_PLUGIN_API_VERSION_MINOR;
     t.table_size = sizeof(vigil_plugin_api);
-    t.capabilities = Capabilities<P>();
+    t.capabilities = caps;
     t.name = P::kName;
     t.version = P::kVersion;
     if constexpr (kHas<P, detail::DescriptionOp>) {
@@ -754,10 +810,7 @@ const vigil_plugin_api* PluginTable() {
     t.destroy = &B::Destroy;
     t.last_error = &B::GetLastError;
 
-    if constexpr (kHas<P, detail::EventSourceOp>) {
-      static_assert(
-          kHas<P, detail::OpenOp>,
-          "a source (kEventSource) needs std::unique_ptr<Instance> Open(const std::string&)");
+    if constexpr (source) {
       using Instance = typename detail::OpenOp<P>::element_type;
       static_assert(kHas<Instance, detail::NextBatchOp>,
                     "a source instance needs vigil_rc NextBatch(vigil_event_batch*)");
@@ -769,23 +822,18 @@ const vigil_plugin_api* PluginTable() {
       if constexpr (kHas<Instance, detail::SetEventTypesOp>) t.set_event_types = &B::SetEventTypes;
       if constexpr (kHas<P, detail::EventToStringOp>) t.event_to_string = &B::EventToString;
     }
-    if constexpr (kHas<P, detail::FieldsOp>) {
-      static_assert(kHas<P, detail::ExtractOp>,
-                    "an extractor (Fields) needs vigil_rc Extract(const vigil_event_input&, "
-                    "uint32_t, vigil_extract_field*)");
+    if constexpr (extract) {
       t.fields = P::Fields();
       if constexpr (kHas<P, detail::ExtractSourcesOp>) {
         t.extract_event_sources = P::kExtractEventSources;
       }
       t.extract_fields = &B::ExtractFields;
     }
-    if constexpr (kHas<P, detail::ParseOp>) {
-      static_assert(kHas<P, detail::ParseTypesOp>,
-                    "a parser (Parse) needs std::vector<uint16_t> ParseEventTypes()");
+    if constexpr (parse) {
       t.parse_event_types = &B::ParseEventTypes;
       t.parse_event = &B::ParseEvent;
     }
-    if constexpr (kHas<P, detail::DeliverOp>) {
+    if constexpr (output) {
       t.deliver = &B::Deliver;
       if constexpr (kHas<P, detail::ReopenOp>) t.reopen = &B::Reopen;
     }

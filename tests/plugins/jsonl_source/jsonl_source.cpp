@@ -234,6 +234,7 @@ class JsonlSourcePlugin : public vigil::sdk::Plugin {
  public:
   static constexpr const char* kName = TEST_JSONL_NAME;
   static constexpr const char* kVersion = "0.1.0";
+  static constexpr uint32_t kCapabilities = VIGIL_CAP_SOURCE | VIGIL_CAP_EXTRACT;
   static constexpr const char* kDescription =
       "Test source: replays a JSON-lines file as " TEST_JSONL_EVENT_SOURCE
       " events, with typed fields by JSON pointer";

@@ -23,6 +23,7 @@ class ParseCounter : public vigil::sdk::Plugin {
  public:
   static constexpr const char* kName = "test_parse";
   static constexpr const char* kVersion = "0.1.0";
+  static constexpr uint32_t kCapabilities = VIGIL_CAP_EXTRACT | VIGIL_CAP_PARSE;
   static constexpr const char* kDescription = "Test parser: counts the events it parses";
   static constexpr const char* kContact = "vigil developers";
 

@@ -23,6 +23,7 @@ class RecordOutput {
  public:
   static constexpr const char* kName = "test_record";
   static constexpr const char* kVersion = "0.1.0";
+  static constexpr uint32_t kCapabilities = VIGIL_CAP_OUTPUT;
   static constexpr const char* kDescription =
       "Test output: appends alerts' JSON to a file and answers as configured";
   static constexpr const char* kContact = "vigil developers";

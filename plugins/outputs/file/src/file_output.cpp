@@ -53,6 +53,7 @@ class FileOutput {
  public:
   static constexpr const char* kName = "file";
   static constexpr const char* kVersion = "0.1.0";
+  static constexpr uint32_t kCapabilities = VIGIL_CAP_OUTPUT;
   static constexpr const char* kDescription =
       "Appends alerts to a file (JSON lines or text), reopened on SIGHUP";
   static constexpr const char* kContact = "vigil developers";

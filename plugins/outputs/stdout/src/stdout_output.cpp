@@ -20,6 +20,7 @@ class StdoutOutput {
  public:
   static constexpr const char* kName = "stdout";
   static constexpr const char* kVersion = "0.1.0";
+  static constexpr uint32_t kCapabilities = VIGIL_CAP_OUTPUT;
   static constexpr const char* kDescription = "Writes alerts to standard output (text or JSON)";
   static constexpr const char* kContact = "vigil developers";
 

@@ -244,6 +244,7 @@ class EbpfPlugin : public sdk::Plugin {
  public:
   static constexpr const char* kName = "ebpf";
   static constexpr const char* kVersion = "0.1.0";
+  static constexpr uint32_t kCapabilities = VIGIL_CAP_SOURCE;
   static constexpr const char* kDescription =
       "Syscall events from a CO-RE eBPF probe (tp_btf sys_exit and sched tracepoints)";
   static constexpr const char* kContact = "https://github.com/vigil";
