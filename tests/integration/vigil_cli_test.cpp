@@ -307,3 +307,76 @@ TEST_F(VigilCli, PluginInfoIsTheSourcesRenderingOfItsEvent) {
 }
 
 }  // namespace
+
+namespace {
+
+// Settings that reach their stage only through the config reader (the Daemon's wiring): the alert
+// JSON switches and an output's retry policy (router), the thread table bound (state).
+class VigilSettings : public VigilCli {
+ protected:
+  // `source` replaying events.jsonl, a rule matching its first ten events, the recording output
+  // (its plugin config plus `record_config`, its entry plus `output_keys`), and `top` YAML lines.
+  fs::path WriteSettingsConfig(const std::string& top, const std::string& record_config = "",
+                               const std::string& output_keys = "",
+                               const std::string& source = "test_jsonl") {
+    std::ofstream(dir_ / "ten.yaml")
+        << "- rule: first ten\n  desc: the first ten events\n  condition: evt.num <= 10\n"
+        << "  output: event %evt.num\n  priority: WARNING\n  tags: [t1, t2]\n"
+        << "  source: " << (source == "test_jsonl" ? "test" : "syscall") << "\n";
+    fs::path cfg = dir_ / "settings.yaml";
+    std::ofstream(cfg) << "plugin_paths: [" << VIGIL_TEST_PLUGIN_DIR << "]\n"
+                       << "rules_files: [" << (dir_ / "ten.yaml").string() << "]\n"
+                       << "plugins:\n  - name: " << source << "\n"
+                       << "    config: {path: " << (dir_ / "events.jsonl").string() << "}\n"
+                       << "outputs:\n  - name: record\n    plugin: test_record\n"
+                       << "    config: {path: " << (dir_ / "alerts.jsonl").string()
+                       << record_config << "}\n"
+                       << output_keys << top;
+    return cfg;
+  }
+};
+
+TEST_F(VigilSettings, AlertJsonSwitchesReachTheRouter) {
+  VigilProcess vigil(dir_, {"run", "-c",
+                            WriteSettingsConfig("json_include_tags_property: false\n"
+                                                "json_include_message_property: true\n")
+                                .string()});
+  ASSERT_EQ(vigil.Wait(), 0) << vigil.Err();
+  std::string alerts = ReadFile(dir_ / "alerts.jsonl");
+  EXPECT_EQ(Count(alerts, "\"rule\":\"first ten\""), 10u) << vigil.Err();
+  EXPECT_THAT(alerts, HasSubstr("\"message\":\"event 3\""));
+  EXPECT_THAT(alerts, ::testing::Not(HasSubstr("\"tags\"")));
+}
+
+TEST_F(VigilSettings, AnOutputsRetryPolicyReachesTheRouter) {
+  // The first deliver call answers retry_later; with no retries its batch fails (the default
+  // policy would retry it and deliver everything).
+  VigilProcess vigil(dir_, {"run", "-c",
+                            WriteSettingsConfig("", ", fail_times: 1",
+                                                "    retry: {max_retries: 0}\n")
+                                .string()});
+  ASSERT_EQ(vigil.Wait(), 0) << vigil.Err();
+  std::smatch m;
+  std::string err = vigil.Err();
+  ASSERT_TRUE(std::regex_search(err, m, std::regex("final counters: .*output record: accepted=10 "
+                                                   "delivered=(\\d+) failed=(\\d+)")))
+      << err;
+  EXPECT_GT(std::stoull(m[2]), 0u) << err;
+  EXPECT_EQ(std::stoull(m[1]) + std::stoull(m[2]), 10u) << err;
+}
+
+TEST_F(VigilSettings, TheThreadTableBoundReachesTheState) {
+  // This host has far more than two threads (vigil alone runs several); the table holds two.
+  VigilProcess vigil(dir_, {"run", "-c",
+                            WriteSettingsConfig("falco_libs: {thread_table_size: 2}\n", "", "",
+                                                "test_syscall_jsonl")
+                                .string()});
+  ASSERT_EQ(vigil.Wait(), 0) << vigil.Err();
+  std::smatch m;
+  std::string err = vigil.Err();
+  ASSERT_TRUE(std::regex_search(err, m, std::regex("final counters: state: threads=(\\d+) ")))
+      << err;
+  EXPECT_LE(std::stoull(m[1]), 2u) << err;
+}
+
+}  // namespace

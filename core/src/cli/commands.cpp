@@ -11,6 +11,7 @@
 #include <fstream>
 #include <map>
 
+#include "vigil/core/daemon.hpp"
 #include "vigil/core/log.hpp"
 #include "vigil/core/runtime.hpp"
 #include "vigil/plugin_check.hpp"

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <limits>
 #include <map>
 #include <optional>
@@ -82,11 +83,51 @@ class ConfigReader {
                                            const SourcePos& pos, bool (*valid)(std::string_view),
                                            std::string_view invalid, std::string_view duplicate,
                                            std::map<std::string, SourcePos, std::less<>>& seen);
+  // One setting: its key and how its value goes into the Config. A map of settings is a list of
+  // them, and their keys are the map's known keys, so a new setting is one row (and its docs).
+  struct Setting {
+    std::string_view key;
+    std::function<void(const Member&)> read;
+  };
+  using Settings = std::vector<Setting>;
+  // Reads `map` (null: every default) by `settings`; `extra_keys` are known keys the caller reads
+  // itself from the returned members.
+  Members ReadSettings(const YAML::Node& map, std::string_view path, const SourcePos& pos,
+                       const Settings& settings, const std::vector<std::string_view>& extra_keys = {});
+  Members ReadSettings(const Member& m, const Settings& settings) {
+    return ReadSettings(m.value, m.path, m.pos, settings);
+  }
+  // Rows for the common kinds of value.
+  template <class T>
+  Setting Uint(std::string_view key, uint64_t min, uint64_t max, T* target, uint64_t scale = 1) {
+    return {key, [this, target, min, max, scale](const Member& m) {
+              if (auto v = ReadUint(m, min, max)) *target = static_cast<T>(*v * scale);
+            }};
+  }
+  template <class Duration>
+  Setting Time(std::string_view key, Duration* target) {
+    return {key, [this, target](const Member& m) {
+              if (auto v = ReadUint(m, 0, std::numeric_limits<uint32_t>::max())) {
+                *target = Duration(*v);
+              }
+            }};
+  }
+  Setting Bool(std::string_view key, bool* target) {
+    return {key, [this, target](const Member& m) {
+              if (auto v = ReadBool(m)) *target = *v;
+            }};
+  }
+  Setting Sub(std::string_view key, Settings settings) {
+    return {key, [this, settings = std::move(settings)](const Member& m) {
+              ReadSettings(m, settings);
+            }};
+  }
+
   void ReadPlugins(const Member& m, Config& cfg);
   void ReadOutputs(const Member& m, Config& cfg);
-  void ReadLog(const Member& m, Config& cfg);
-  void ReadEngine(const Member& m, Config& cfg);
-  void ReadBaseSyscalls(const Member& m, Config& cfg);
+  Settings OutputSettings(OutputSpec& spec);
+  void ReadLogLevel(const Member& m, Config& cfg);
+  void ReadPriority(const Member& m, vigil_priority* target);
 
   std::shared_ptr<const SourceMap> sources_;
   ErrorList errors_;
@@ -123,6 +164,19 @@ ConfigReader::Members ConfigReader::ReadMap(const YAML::Node& map, std::string_v
                              JoinKey(path, name)});
   }
   return out;
+}
+
+ConfigReader::Members ConfigReader::ReadSettings(const YAML::Node& map, std::string_view path,
+                                                 const SourcePos& pos, const Settings& settings,
+                                                 const std::vector<std::string_view>& extra_keys) {
+  if (!map.IsDefined() || map.IsNull()) return {};
+  std::vector<std::string_view> known = extra_keys;
+  for (const Setting& s : settings) known.push_back(s.key);
+  Members members = ReadMap(map, path, pos, known);
+  for (const Setting& s : settings) {
+    if (auto it = members.find(s.key); it != members.end()) s.read(it->second);
+  }
+  return members;
 }
 
 std::optional<std::string> ConfigReader::ReadString(const Member& m) {
@@ -309,16 +363,14 @@ void ConfigReader::ReadOutputs(const Member& m, Config& cfg) {
           fmt::format("expected a list of outputs, got {}", internal::DescribeYaml(m.value)));
     return;
   }
-  const std::vector<std::string_view> priorities(kPriorityChoices.begin(), kPriorityChoices.end());
   std::map<std::string, SourcePos, std::less<>> names;
   for (size_t i = 0; i < m.value.size(); ++i) {
     const YAML::Node item = m.value[i];
     const std::string path = JoinIndex(m.path, i);
     OutputSpec spec;
     spec.pos = sources_->PosOf(item, m.pos);
-    const Members members = ReadMap(
-        item, path, spec.pos,
-        {"name", "plugin", "library", "sha256", "config", "min_priority", "queue_capacity"});
+    const Members members = ReadSettings(item, path, spec.pos, OutputSettings(spec),
+                                         {"name", "plugin", "library", "sha256", "config"});
     if (!item.IsMap()) continue;
     std::optional<std::string> name =
         ReadEntryName(members, path, spec.pos, syntax::IsInstanceName,
@@ -340,116 +392,97 @@ void ConfigReader::ReadOutputs(const Member& m, Config& cfg) {
       continue;
     }
     ReadLibrary(members, spec.plugin, spec.library, spec.sha256);
-    if (auto it = members.find("min_priority"); it != members.end()) {
-      const Member& mp = it->second;
-      if (std::optional<std::string> text = ReadString(mp)) {
-        if (std::optional<vigil_priority> p = alert_format::ParsePriority(*text)) {
-          spec.min_priority = *p;
-        } else {
-          Error(mp.pos, mp.path,
-                fmt::format("unknown priority '{}' (expected one of: {})", *text,
-                            fmt::join(priorities, ", ")));
-        }
-      }
-    }
-    if (auto it = members.find("queue_capacity"); it != members.end()) {
-      if (auto v = ReadUint(it->second, 1, std::numeric_limits<uint32_t>::max())) {
-        spec.queue_capacity = static_cast<uint32_t>(*v);
-      }
-    }
     spec.config = ReadConfigBlock(members, spec.pos);
     cfg.outputs.push_back(std::move(spec));
   }
 }
 
-void ConfigReader::ReadLog(const Member& m, Config& cfg) {
-  if (m.value.IsNull()) return;
-  const Members members = ReadMap(m.value, m.path, m.pos, {"level"});
-  if (auto it = members.find("level"); it != members.end()) {
-    if (std::optional<std::string> text = ReadString(it->second)) {
-      if (std::optional<log::Level> level = log::ParseLevel(internal::ToLower(*text))) {
-        cfg.log.level = *level;
-      } else {
-        Error(it->second.pos, it->second.path,
-              fmt::format("unknown log level '{}' (expected one of: trace, debug, info, warning, "
-                          "error, critical, off)",
-                          *text));
-      }
-    }
-  }
-}
-
-void ConfigReader::ReadEngine(const Member& m, Config& cfg) {
-  if (m.value.IsNull()) return;
-  const Members members =
-      ReadMap(m.value, m.path, m.pos,
-              {"queue_capacity", "on_full", "shutdown_timeout_ms", "stats_interval_s"});
+// An output's delivery settings (the router's OutputOptions).
+ConfigReader::Settings ConfigReader::OutputSettings(OutputSpec& spec) {
   constexpr uint64_t kMaxU32 = std::numeric_limits<uint32_t>::max();
-  if (auto it = members.find("queue_capacity"); it != members.end()) {
-    if (auto v = ReadUint(it->second, 1, kMaxU32)) {
-      cfg.engine.queue_capacity = static_cast<uint32_t>(*v);
-    }
-  }
-  if (auto it = members.find("on_full"); it != members.end()) {
-    if (auto v = ReadChoice(it->second, "on_full policy", {"block", "drop"})) {
-      cfg.engine.on_full = *v == 0 ? OnFull::kBlock : OnFull::kDrop;
-    }
-  }
-  if (auto it = members.find("shutdown_timeout_ms"); it != members.end()) {
-    if (auto v = ReadUint(it->second, 0, kMaxU32)) {
-      cfg.engine.shutdown_timeout = std::chrono::milliseconds(*v);
-    }
-  }
-  if (auto it = members.find("stats_interval_s"); it != members.end()) {
-    if (auto v = ReadUint(it->second, 0, kMaxU32)) {
-      cfg.engine.stats_interval = std::chrono::seconds(*v);
-    }
+  OutputOptions& o = spec.options;
+  return {
+      {"min_priority", [this, &o](const Member& m) { ReadPriority(m, &o.min_priority); }},
+      Uint("queue_capacity", 1, kMaxU32, &o.queue_capacity),
+      Uint("max_batch", 1, 1u << 20, &o.max_batch),
+      Sub("retry", {Uint("max_retries", 0, 1000, &o.retry.max_retries),
+                    Time("backoff_ms", &o.retry.backoff)}),
+  };
+}
+
+void ConfigReader::ReadPriority(const Member& m, vigil_priority* target) {
+  std::optional<std::string> text = ReadString(m);
+  if (!text) return;
+  if (std::optional<vigil_priority> p = alert_format::ParsePriority(*text)) {
+    *target = *p;
+  } else {
+    Error(m.pos, m.path, fmt::format("unknown priority '{}' (expected one of: {})", *text,
+                                     fmt::join(kPriorityChoices, ", ")));
   }
 }
 
-void ConfigReader::ReadBaseSyscalls(const Member& m, Config& cfg) {
-  cfg.base_syscalls.pos = m.key_pos;
-  if (m.value.IsNull()) return;
-  const Members members = ReadMap(m.value, m.path, m.pos, {"custom_set", "repair", "all"});
-  if (auto it = members.find("custom_set"); it != members.end()) {
-    if (auto v = ReadStringList(it->second)) cfg.base_syscalls.custom_set = std::move(*v);
-  }
-  if (auto it = members.find("repair"); it != members.end()) {
-    if (auto v = ReadBool(it->second)) cfg.base_syscalls.repair = *v;
-  }
-  if (auto it = members.find("all"); it != members.end()) {
-    if (auto v = ReadBool(it->second)) cfg.base_syscalls.all = *v;
+void ConfigReader::ReadLogLevel(const Member& m, Config& cfg) {
+  std::optional<std::string> text = ReadString(m);
+  if (!text) return;
+  if (std::optional<log::Level> level = log::ParseLevel(internal::ToLower(*text))) {
+    cfg.log.level = *level;
+  } else {
+    Error(m.pos, m.path,
+          fmt::format("unknown log level '{}' (expected one of: trace, debug, info, warning, "
+                      "error, critical, off)",
+                      *text));
   }
 }
 
+// Every setting of vigil.yaml, by section; README.md ("Configuration") documents each.
 void ConfigReader::Read(const YAML::Node& root, Config& cfg) {
-  if (!root.IsDefined() || root.IsNull()) return;  // An empty file: all defaults.
-  const Members members =
-      ReadMap(root, "", FilePos(),
-              {"plugin_paths", "allow_insecure_plugins", "plugins", "rules_files",
-               "watch_rules_files", "outputs", "log", "engine", "base_syscalls", "hostname"});
-  if (auto it = members.find("plugin_paths"); it != members.end()) {
-    if (auto v = ReadStringList(it->second)) cfg.plugin_paths = std::move(*v);
-  }
-  if (auto it = members.find("allow_insecure_plugins"); it != members.end()) {
-    if (auto v = ReadBool(it->second)) cfg.allow_insecure_plugins = *v;
-  }
-  if (auto it = members.find("watch_rules_files"); it != members.end()) {
-    if (auto v = ReadBool(it->second)) cfg.watch_rules_files = *v;
-  }
-  if (auto it = members.find("plugins"); it != members.end()) ReadPlugins(it->second, cfg);
-  if (auto it = members.find("rules_files"); it != members.end()) {
-    if (auto v = ReadStringList(it->second)) cfg.rules_files = std::move(*v);
-  }
-  if (auto it = members.find("outputs"); it != members.end()) ReadOutputs(it->second, cfg);
-  if (auto it = members.find("log"); it != members.end()) ReadLog(it->second, cfg);
-  if (auto it = members.find("engine"); it != members.end()) ReadEngine(it->second, cfg);
-  if (auto it = members.find("base_syscalls"); it != members.end()) {
-    ReadBaseSyscalls(it->second, cfg);
-  }
-  if (auto it = members.find("hostname"); it != members.end()) {
-    cfg.hostname = ReadString(it->second).value_or("");
-  }
+  constexpr uint64_t kMaxU32 = std::numeric_limits<uint32_t>::max();
+  auto strings = [this](std::vector<std::string>* target) {
+    return [this, target](const Member& m) {
+      if (auto v = ReadStringList(m)) *target = std::move(*v);
+    };
+  };
+  EngineConfig& e = cfg.engine;
+  state::StateOptions& st = cfg.state;
+  AlertJsonOptions& json = cfg.alert_json;
+  const Settings settings = {
+      {"plugin_paths", strings(&cfg.plugin_paths)},
+      Bool("allow_insecure_plugins", &cfg.allow_insecure_plugins),
+      {"plugins", [&](const Member& m) { ReadPlugins(m, cfg); }},
+      {"rules_files", strings(&cfg.rules_files)},
+      Bool("watch_rules_files", &cfg.watch_rules_files),
+      {"outputs", [&](const Member& m) { ReadOutputs(m, cfg); }},
+      Sub("log", {{"level", [&](const Member& m) { ReadLogLevel(m, cfg); }}}),
+      Sub("engine",
+          {Uint("queue_capacity", 1, kMaxU32, &e.queue_capacity),
+           {"on_full",
+            [&](const Member& m) {
+              if (auto v = ReadChoice(m, "on_full policy", {"block", "drop"})) {
+                e.on_full = *v == 0 ? OnFull::kBlock : OnFull::kDrop;
+              }
+            }},
+           Time("shutdown_timeout_ms", &e.shutdown_timeout),
+           Time("stats_interval_s", &e.stats_interval)}),
+      {"base_syscalls",
+       [&](const Member& m) {
+         cfg.base_syscalls.pos = m.key_pos;
+         ReadSettings(m, {{"custom_set", strings(&cfg.base_syscalls.custom_set)},
+                          Bool("repair", &cfg.base_syscalls.repair),
+                          Bool("all", &cfg.base_syscalls.all)});
+       }},
+      {"hostname", [&](const Member& m) { cfg.hostname = ReadString(m).value_or(""); }},
+      Sub("falco_libs",
+          {Uint("thread_table_size", 1, kMaxU32, &st.max_threads),
+           Uint("fd_table_size", 1, kMaxU32, &st.max_fds_per_process),
+           Uint("thread_table_auto_purging_interval_s", 1, 86400, &st.proc_sweep_interval_ms,
+                1000)}),
+      Bool("time_format_iso_8601", &json.time_format_iso_8601),
+      Bool("json_include_output_property", &json.include_output),
+      Bool("json_include_output_fields_property", &json.include_output_fields),
+      Bool("json_include_tags_property", &json.include_tags),
+      Bool("json_include_message_property", &json.include_message),
+  };
+  ReadSettings(root, "", FilePos(), settings);  // an empty file: all defaults
 }
 
 }  // namespace

@@ -69,13 +69,16 @@ TEST(LoadConfig, ReadsEveryKey) {
   EXPECT_EQ(cfg->outputs[0].name, "stdout");
   EXPECT_EQ(cfg->outputs[0].plugin, "stdout");
   EXPECT_EQ(cfg->outputs[0].library, "libstdout.so");
-  EXPECT_EQ(cfg->outputs[0].min_priority, VIGIL_PRIORITY_WARNING);
-  EXPECT_EQ(cfg->outputs[0].queue_capacity, 10000u);
+  EXPECT_EQ(cfg->outputs[0].options.min_priority, VIGIL_PRIORITY_WARNING);
+  EXPECT_EQ(cfg->outputs[0].options.queue_capacity, 10000u);
   EXPECT_EQ(cfg->outputs[1].name, "slack_ops");
   EXPECT_EQ(cfg->outputs[1].plugin, "slack");
   EXPECT_EQ(cfg->outputs[1].library, "libslack.so");
-  EXPECT_EQ(cfg->outputs[1].min_priority, VIGIL_PRIORITY_INFORMATIONAL);
-  EXPECT_EQ(cfg->outputs[1].queue_capacity, 500u);
+  EXPECT_EQ(cfg->outputs[1].options.min_priority, VIGIL_PRIORITY_INFORMATIONAL);
+  EXPECT_EQ(cfg->outputs[1].options.queue_capacity, 500u);
+  EXPECT_EQ(cfg->outputs[1].options.max_batch, 16u);
+  EXPECT_EQ(cfg->outputs[1].options.retry.max_retries, 5u);
+  EXPECT_EQ(cfg->outputs[1].options.retry.backoff, std::chrono::milliseconds(200));
   EXPECT_EQ(cfg->outputs[1].config.node["webhook_url"].as<std::string>(),
             "https://hooks.example/T000");
 
@@ -85,6 +88,30 @@ TEST(LoadConfig, ReadsEveryKey) {
   EXPECT_EQ(cfg->engine.shutdown_timeout, std::chrono::milliseconds(2000));
   EXPECT_EQ(cfg->engine.stats_interval, std::chrono::seconds(60));
   EXPECT_EQ(cfg->hostname, "node-1");
+  EXPECT_EQ(cfg->state.max_threads, 4096u);
+  EXPECT_EQ(cfg->state.proc_sweep_interval_ms, 30000u);
+  EXPECT_EQ(cfg->state.max_fds_per_process, 256u);
+  EXPECT_TRUE(cfg->alert_json.time_format_iso_8601);
+  EXPECT_FALSE(cfg->alert_json.include_output);
+  EXPECT_FALSE(cfg->alert_json.include_output_fields);
+  EXPECT_FALSE(cfg->alert_json.include_tags);
+  EXPECT_TRUE(cfg->alert_json.include_message);
+}
+
+// The settings wired through the reader since: wrong values are reported where they are.
+TEST(LoadConfig, StateRouterAndJsonSettingsSayWhatIsWrong) {
+  EXPECT_EQ(LoadError("falco_libs:\n  thread_table_size: 0\n"),
+            "vigil.yaml:2:22: falco_libs.thread_table_size: must be >= 1");
+  EXPECT_EQ(LoadError("falco_libs:\n  snaplen: 80\n"),
+            "vigil.yaml:2:3: falco_libs: unknown key 'snaplen'");
+  EXPECT_EQ(LoadError("outputs:\n  - name: stdout\n    retry: {max_retries: x}\n"),
+            "vigil.yaml:3:26: outputs[0].retry.max_retries: expected a non-negative integer, got "
+            "string \"x\"");
+  EXPECT_EQ(LoadError("outputs:\n  - name: stdout\n    max_batch: 0\n"),
+            "vigil.yaml:3:16: outputs[0].max_batch: must be >= 1");
+  EXPECT_EQ(LoadError("json_include_tags_property: sometimes\n"),
+            "vigil.yaml:1:29: json_include_tags_property: expected true or false, got string "
+            "\"sometimes\"");
 }
 
 TEST(LoadConfig, BaseSyscalls) {
@@ -205,8 +232,8 @@ TEST(LoadConfig, EnumsAreCaseInsensitive) {
       "log: {level: WARNING}\nengine: {on_full: Drop}\n",
       "vigil.yaml");
   ASSERT_TRUE(cfg.ok()) << cfg.status().message();
-  EXPECT_EQ(cfg->outputs[0].min_priority, VIGIL_PRIORITY_CRITICAL);
-  EXPECT_EQ(cfg->outputs[1].min_priority, VIGIL_PRIORITY_INFORMATIONAL);
+  EXPECT_EQ(cfg->outputs[0].options.min_priority, VIGIL_PRIORITY_CRITICAL);
+  EXPECT_EQ(cfg->outputs[1].options.min_priority, VIGIL_PRIORITY_INFORMATIONAL);
   EXPECT_EQ(cfg->log.level, log::Level::kWarning);
   EXPECT_EQ(cfg->engine.on_full, OnFull::kDrop);
 }

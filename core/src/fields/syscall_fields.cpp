@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <vector>
+#include "vigil/core/sources.hpp"
 
 namespace vigil::fields {
 namespace syscall {
@@ -293,8 +294,8 @@ class SyscallProvider final : public FieldProvider {
   }
   const std::string& name() const override { return name_; }
   const std::vector<FieldInfo>& fields() const override { return fields_; }
-  bool AppliesTo(std::string_view source) const override { return source == "syscall"; }
-  std::vector<std::string> Sources() const override { return {"syscall"}; }
+  bool AppliesTo(std::string_view source) const override { return source == kSyscallSource; }
+  std::vector<std::string> Sources() const override { return {std::string(kSyscallSource)}; }
 
   StatusOr<std::unique_ptr<Extractor>> Bind(size_t index, const FieldArg& arg) override {
     if (index >= fields_.size()) return Status::Error("no field #" + std::to_string(index));
@@ -307,7 +308,7 @@ class SyscallProvider final : public FieldProvider {
   }
 
  private:
-  std::string name_ = "syscall";
+  std::string name_{kSyscallSource};
   std::vector<FieldInfo> fields_;
   // Extractors point here: the provider outlives them (the registry holds it as long as any
   // rule set it compiled).

@@ -15,6 +15,7 @@
 #include "condition_parser.hpp"
 #include "ruleset_impl.hpp"
 #include "vigil/core/event_types.hpp"
+#include "vigil/core/sources.hpp"
 
 namespace vigil::rules {
 namespace {
@@ -673,7 +674,7 @@ class Compiler {
       return;
     }
     if (ctx.failed) return;
-    if (r.source == "syscall" && types.all() && r.warn_evttypes) {
+    if (r.source == kSyscallSource && types.all() && r.warn_evttypes) {
       ReportAt(Severity::kWarning, "all-event-types", r.pos, "rule", r.name, "",
                "rule matches every event type (no evt.type restriction): it runs on every event, "
                "which costs; add an evt.type condition or warn_evttypes: false");

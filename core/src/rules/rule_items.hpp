@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "vigil/core/rules.hpp"
+#include "vigil/core/sources.hpp"
 
 namespace vigil::rules {
 
@@ -81,7 +82,7 @@ struct RuleDef {
   LocatedText condition;
   LocatedText output;
   vigil_priority priority = VIGIL_PRIORITY_DEBUG;
-  std::string source = "syscall";
+  std::string source{kSyscallSource};
   std::vector<std::string> tags;  // in first-seen order, no duplicates
   bool enabled = true;
   bool skip_if_unknown_filter = false;

@@ -1,4 +1,4 @@
-// RunVigil: the life of a vigil process, from config to a clean exit.
+// Daemon: the life of a vigil process, from config to a clean exit (daemon.hpp lists the stages).
 #include <fmt/format.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -7,10 +7,12 @@
 #include <chrono>
 #include <filesystem>
 
+#include "vigil/core/daemon.hpp"
 #include "vigil/core/event_types.hpp"
 #include "vigil/core/log.hpp"
 #include "vigil/core/rule_engine.hpp"
 #include "vigil/core/runtime.hpp"
+#include "vigil/core/sources.hpp"
 #include "vigil/core/syscall_state.hpp"
 
 namespace vigil {
@@ -139,8 +141,8 @@ class SyscallSelection {
 
   // Works the set out (an error only for a bad base_syscalls name).
   Status Prepare(const rules::Ruleset& ruleset) {
-    auto types =
-        SelectSyscallEventTypes(ruleset.EventTypesFor("syscall"), state::StateEventTypes(), base_);
+    auto types = SelectSyscallEventTypes(ruleset.EventTypesFor(std::string(kSyscallSource)),
+                                         state::StateEventTypes(), base_);
     if (!types.ok()) return types.status();
     next_ = std::move(*types);
     return Status::Ok();
@@ -188,153 +190,218 @@ void ReloadRules(const config::Config& cfg, const RulesSetup& setup, RuleEngine&
 
 }  // namespace
 
-Status RunVigil(const config::Config& cfg, const RunOptions& options) {
-  // Signals are taken by this thread with sigtimedwait; every thread started from here on
-  // (plugins' included) inherits the mask, so no handler runs in the middle of the event path.
+// The stages, in start order (see daemon.hpp); members are destroyed in reverse, so each stage
+// goes before what it uses.
+struct Daemon::Stages {
+  // 1. plugins
+  ResolvedPlugins resolved;
+  RunningPlugins running;
+  // 2. state
+  std::unique_ptr<state::SyscallState> syscall_state;
+  // 3. rules
+  std::string hostname;
+  std::unique_ptr<RulesSetup> rules_setup;
+  std::string rules_signature;
+  rules::LoadStats rules_stats;
+  // 4. outputs
+  std::vector<std::unique_ptr<PluginOutput>> outputs;
+  std::unique_ptr<OutputRouter> router;
+  // 5. parsers
+  ParseStage parsers;
+  // 6. engine
+  std::unique_ptr<RuleEngine> engine;
+  std::unique_ptr<SyscallSelection> selection;
+  // 7. sources
+  std::vector<std::unique_ptr<PluginSource>> sources;
+  // 8. bus
+  std::unique_ptr<EventBus> bus;
+};
+
+namespace {
+
+bool IsSyscallSource(const PluginLibrary& lib) {
+  return lib.Has(VIGIL_CAP_SOURCE) && std::string_view(lib.api().event_source) == kSyscallSource;
+}
+
+sigset_t StopSignals() {
   sigset_t signals;
   sigemptyset(&signals);
   for (int s : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&signals, s);
+  return signals;
+}
+
+}  // namespace
+
+Daemon::Daemon(const config::Config& cfg, const RunOptions& options)
+    : cfg_(cfg), options_(options), stages_(std::make_unique<Stages>()) {}
+
+Daemon::~Daemon() = default;
+
+StatusOr<std::unique_ptr<Daemon>> Daemon::Create(const config::Config& cfg,
+                                                 const RunOptions& options) {
+  // Signals are taken by the main loop with sigtimedwait; every thread started from here on
+  // (plugins' included) inherits the mask, so no handler runs in the middle of the event path.
+  const sigset_t signals = StopSignals();
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  std::unique_ptr<Daemon> daemon(new Daemon(cfg, options));
+  Stages& s = *daemon->stages_;
+
+  // 1. plugins
   auto resolved = ResolvePlugins(cfg);
   if (!resolved.ok()) return resolved.status();
-  auto running = StartPlugins(*resolved);
+  s.resolved = std::move(*resolved);
+  auto running = StartPlugins(s.resolved);
   if (!running.ok()) return running.status();
+  s.running = std::move(*running);
 
-  // The syscall state, when a source produces syscall events (it is filled from /proc once the
-  // sources capture, below).
-  auto is_syscall_source = [](const PluginLibrary& lib) {
-    return lib.Has(VIGIL_CAP_SOURCE) && lib.api().event_source != nullptr &&
-           std::string_view(lib.api().event_source) == "syscall";
-  };
-  std::unique_ptr<state::SyscallState> syscall_state;
-  for (const auto& plugin : running->plugins) {
-    if (is_syscall_source(plugin->library()) && !syscall_state) {
-      syscall_state = std::make_unique<state::SyscallState>(state::StateOptions{});
+  // 2. state: filled from /proc once the sources capture (stage 7).
+  for (const auto& plugin : s.running.plugins) {
+    if (IsSyscallSource(plugin->library()) && !s.syscall_state) {
+      s.syscall_state = std::make_unique<state::SyscallState>(cfg.state);
     }
   }
 
-  const std::string hostname = HostName(cfg);
-  const RulesSetup rules_setup(*resolved, &*running, hostname, syscall_state.get());
-  std::string rules_signature = RulesFilesSignature(cfg.rules_files);
+  // 3. rules
+  s.hostname = HostName(cfg);
+  s.rules_setup =
+      std::make_unique<RulesSetup>(s.resolved, &s.running, s.hostname, s.syscall_state.get());
+  s.rules_signature = RulesFilesSignature(cfg.rules_files);
   rules::Diagnostics diags;
-  rules::LoadStats rules_stats;
-  auto ruleset = rules_setup.Load(cfg.rules_files, diags, &rules_stats);
+  auto ruleset = s.rules_setup->Load(cfg.rules_files, diags, &s.rules_stats);
   LogDiagnostics(diags);
   if (!ruleset) {
     return Status::Error(fmt::format("the rules have {} error(s) (listed above)", diags.errors()));
   }
-  // Adapters before the router and sources before the bus, so on every way out the router and
-  // the bus (whose destructors stop their threads) go first.
-  std::vector<std::unique_ptr<PluginOutput>> outputs;
-  std::vector<std::unique_ptr<PluginSource>> sources;
-  OutputRouter router;
-  for (size_t i = 0; i < running->outputs.size(); ++i) {
-    const config::OutputSpec& spec = cfg.outputs[i];
-    outputs.push_back(std::make_unique<PluginOutput>(*running->outputs[i]));
-    OutputOptions opts;
-    opts.min_priority = spec.min_priority;
-    opts.queue_capacity = spec.queue_capacity;
-    if (Status s = router.AddOutput(*outputs.back(), opts); !s.ok()) return s;
+
+  // 4. outputs
+  s.router = std::make_unique<OutputRouter>(RouterOptions{cfg.alert_json});
+  for (size_t i = 0; i < s.running.outputs.size(); ++i) {
+    s.outputs.push_back(std::make_unique<PluginOutput>(*s.running.outputs[i]));
+    if (Status st = s.router->AddOutput(*s.outputs.back(), cfg.outputs[i].options); !st.ok()) {
+      return st;
+    }
   }
 
-  std::vector<std::string> event_sources;  // per bus source id
-  for (size_t i = 0; i < running->plugins.size(); ++i) {
-    const PluginLibrary& lib = running->plugins[i]->library();
-    if (lib.Has(VIGIL_CAP_SOURCE)) event_sources.emplace_back(lib.api().event_source);
+  // 5. parsers
+  for (const auto& plugin : s.running.plugins) {
+    if (plugin->library().Has(VIGIL_CAP_PARSE)) s.parsers.Add(*plugin);
   }
-  SyscallSelection selection(cfg.base_syscalls);
-  if (Status s = selection.Prepare(*ruleset); !s.ok()) return s;
-  RuleEngine engine(router, hostname, event_sources);
-  engine.AttachSyscallState(syscall_state.get());
-  ParseStage parsers;
-  for (const auto& plugin : running->plugins) {
-    if (plugin->library().Has(VIGIL_CAP_PARSE)) parsers.Add(*plugin);
+
+  // 6. engine: the event source of each bus source id, in the order stage 7 adds them.
+  std::vector<std::string> event_sources;
+  for (const auto& plugin : s.running.plugins) {
+    if (plugin->library().Has(VIGIL_CAP_SOURCE)) {
+      event_sources.emplace_back(plugin->library().api().event_source);
+    }
   }
-  engine.AttachParsers(&parsers);
-  engine.Install(std::move(ruleset));
+  s.selection = std::make_unique<SyscallSelection>(cfg.base_syscalls);
+  if (Status st = s.selection->Prepare(*ruleset); !st.ok()) return st;
+  s.engine = std::make_unique<RuleEngine>(*s.router, s.hostname, std::move(event_sources));
+  s.engine->AttachSyscallState(s.syscall_state.get());
+  s.engine->AttachParsers(&s.parsers);
+  s.engine->Install(std::move(ruleset));
+  return daemon;
+}
+
+Status Daemon::Run() {
+  Stages& s = *stages_;
+  const config::Config& cfg = cfg_;
+
+  // 7. sources, and 8. the bus they feed
   EventBusOptions bus_options;
   bus_options.queue_capacity = cfg.engine.queue_capacity;
   bus_options.on_full = cfg.engine.on_full;
   bus_options.shutdown_timeout = cfg.engine.shutdown_timeout;
-  EventBus bus(engine, bus_options);
-  for (size_t i = 0; i < running->plugins.size(); ++i) {
-    PluginInstance& inst = *running->plugins[i];
+  s.bus = std::make_unique<EventBus>(*s.engine, bus_options);
+  for (size_t i = 0; i < s.running.plugins.size(); ++i) {
+    PluginInstance& inst = *s.running.plugins[i];
     if (!inst.library().Has(VIGIL_CAP_SOURCE)) continue;
-    auto src = PluginSource::Open(inst, resolved->plugins[i].open_params);
-    if (!src.ok()) return src.status().Prefixed(resolved->plugins[i].pos.ToString());
-    sources.push_back(std::move(*src));
-    bus.AddSource(*sources.back());
-    if (is_syscall_source(inst.library())) selection.AddSource(*sources.back());
+    auto src = PluginSource::Open(inst, s.resolved.plugins[i].open_params);
+    if (!src.ok()) return src.status().Prefixed(s.resolved.plugins[i].pos.ToString());
+    s.sources.push_back(std::move(*src));
+    s.bus->AddSource(*s.sources.back());
+    if (IsSyscallSource(inst.library())) s.selection->AddSource(*s.sources.back());
   }
-  selection.Apply();
-  if (syscall_state) {
+  s.selection->Apply();
+  if (s.syscall_state) {
     // After the sources opened: a process that starts or ends during the scan is in the rings too,
     // and its events, applied after the scan, bring the table up to date.
     auto started = Clock::now();
-    if (Status s = syscall_state->ScanProc(); !s.ok()) log::warning("{}", s.message());
-    state::StateCounters c = syscall_state->counters();
+    if (Status st = s.syscall_state->ScanProc(); !st.ok()) log::warning("{}", st.message());
+    state::StateCounters c = s.syscall_state->counters();
     log::info(
         "state: read {} processes, {} threads, {} fds from /proc in {} ms", c.processes, c.threads,
         c.fds,
         std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count());
   }
 
-  if (Status s = router.Start(); !s.ok()) return s;
-  if (Status s = bus.Start(); !s.ok()) return s;
+  // Start: the router first, so the engine's first alert has somewhere to go.
+  if (Status st = s.router->Start(); !st.ok()) return st;
+  if (Status st = s.bus->Start(); !st.ok()) return st;
   std::vector<std::string> names;
-  for (const auto& s : sources) names.push_back(s->name());
+  for (const auto& src : s.sources) names.push_back(src->name());
   std::vector<std::string> output_names;
-  for (const auto& o : outputs) output_names.push_back(o->name());
+  for (const auto& o : s.outputs) output_names.push_back(o->name());
   log::info(
       "vigil running: sources [{}], outputs [{}], rules: {} ({} enabled), {} macros, {} lists",
-      fmt::join(names, ", "), fmt::join(output_names, ", "), rules_stats.rules,
-      rules_stats.enabled_rules, rules_stats.macros, rules_stats.lists);
-  if (sources.empty()) log::warning("no source plugin is configured: nothing to watch");
+      fmt::join(names, ", "), fmt::join(output_names, ", "), s.rules_stats.rules,
+      s.rules_stats.enabled_rules, s.rules_stats.macros, s.rules_stats.lists);
+  if (s.sources.empty()) log::warning("no source plugin is configured: nothing to watch");
 
-  DropWatch drops(router, hostname);
+  auto counters = [&] {
+    return FormatCounters(s.bus->Stats(), *s.router, s.syscall_state.get(), s.parsers, s.sources);
+  };
+  const sigset_t signals = StopSignals();
+  DropWatch drops(*s.router, s.hostname);
   auto next_stats = Clock::now() + cfg.engine.stats_interval;
-  const timespec tick{options.tick.count() / 1000, (options.tick.count() % 1000) * 1000000};
+  const timespec tick{options_.tick.count() / 1000, (options_.tick.count() % 1000) * 1000000};
   bool stopping = false;
   for (;;) {
     int sig = sigtimedwait(&signals, nullptr, &tick);
     if ((sig == SIGINT || sig == SIGTERM) && !stopping) {
       log::info("{} received: stopping sources and draining", strsignal(sig));
-      bus.RequestStop();
+      s.bus->RequestStop();
       stopping = true;
     } else if (sig == SIGHUP) {
       log::info("SIGHUP received: reopening outputs and reloading rules");
-      router.RequestReopen();
-      rules_signature = RulesFilesSignature(cfg.rules_files);
-      ReloadRules(cfg, rules_setup, engine, selection, "SIGHUP");
+      s.router->RequestReopen();
+      s.rules_signature = RulesFilesSignature(cfg.rules_files);
+      ReloadRules(cfg, *s.rules_setup, *s.engine, *s.selection, "SIGHUP");
     } else if (cfg.watch_rules_files && !stopping) {
-      if (std::string sig_now = RulesFilesSignature(cfg.rules_files); sig_now != rules_signature) {
-        rules_signature = std::move(sig_now);
-        ReloadRules(cfg, rules_setup, engine, selection, "a rules file changed");
+      if (std::string now = RulesFilesSignature(cfg.rules_files); now != s.rules_signature) {
+        s.rules_signature = std::move(now);
+        ReloadRules(cfg, *s.rules_setup, *s.engine, *s.selection, "a rules file changed");
       }
     }
-    drops.Check(bus.Stats());
+    drops.Check(s.bus->Stats());
     if (cfg.engine.stats_interval.count() > 0 && Clock::now() >= next_stats) {
-      log::info("stats: {}", FormatCounters(bus.Stats(), router, syscall_state.get(), parsers, sources));
+      log::info("stats: {}", counters());
       next_stats += cfg.engine.stats_interval;
     }
-    if ((!sources.empty() || stopping) && bus.WaitUntil(Clock::now())) break;
+    if ((!s.sources.empty() || stopping) && s.bus->WaitUntil(Clock::now())) break;
   }
 
-  Status ended = bus.Wait();
-  drops.Check(bus.Stats());
-  router.Stop(Clock::now() + cfg.engine.shutdown_timeout);
-  RuleEngineCounters rc = engine.counters();
-  log::info("final counters: {}; rules: events={} matches={} rule sets={}",
-            FormatCounters(bus.Stats(), router, syscall_state.get(), parsers, sources), rc.events, rc.matches,
-            rc.swaps);
-  if (bus.abandoned_threads()) {
+  // Stop, in reverse: the bus (sources, then the engine drains), then the router (outputs drain).
+  Status ended = s.bus->Wait();
+  drops.Check(s.bus->Stats());
+  s.router->Stop(Clock::now() + cfg.engine.shutdown_timeout);
+  RuleEngineCounters rc = s.engine->counters();
+  log::info("final counters: {}; rules: events={} matches={} rule sets={}", counters(), rc.events,
+            rc.matches, rc.swaps);
+  if (s.bus->abandoned_threads()) {
     // A reader is stuck inside a plugin: its source must not be destroyed under it.
     log::critical("{}; exiting without closing sources", ended.message());
     std::fflush(nullptr);
     std::_Exit(1);
   }
   return ended;
+}
+
+Status RunVigil(const config::Config& cfg, const RunOptions& options) {
+  auto daemon = Daemon::Create(cfg, options);
+  if (!daemon.ok()) return daemon.status();
+  return (*daemon)->Run();
 }
 
 }  // namespace vigil

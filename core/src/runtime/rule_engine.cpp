@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "vigil/core/sources.hpp"
 #include "vigil/core/syscall_state.hpp"
 #include "vigil/event_record.h"
 
@@ -10,7 +11,7 @@ namespace vigil {
 RuleEngine::RuleEngine(OutputRouter& router, std::string hostname,
                        std::vector<std::string> source_names)
     : router_(router), hostname_(std::move(hostname)), source_names_(std::move(source_names)) {
-  for (const std::string& name : source_names_) is_syscall_.push_back(name == "syscall");
+  for (const std::string& name : source_names_) is_syscall_.push_back(name == kSyscallSource);
 }
 
 void RuleEngine::Install(std::unique_ptr<rules::Ruleset> ruleset) {

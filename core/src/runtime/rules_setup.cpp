@@ -1,6 +1,7 @@
 // RulesSetup: what the rules of a config can use, shared by `vigil run` and `vigil validate`.
 #include "vigil/core/log.hpp"
 #include "vigil/core/runtime.hpp"
+#include "vigil/core/sources.hpp"
 
 namespace vigil {
 
@@ -8,7 +9,7 @@ RulesSetup::RulesSetup(const ResolvedPlugins& resolved, const RunningPlugins* ru
                        const std::string& hostname, const state::SyscallState* syscall_state) {
   fields::RegisterCoreFields(registry_, {.hostname = hostname});
   fields::RegisterSyscallFields(registry_, syscall_state);
-  options_.known_sources.push_back("syscall");
+  options_.known_sources.emplace_back(kSyscallSource);
   auto add = [&](const std::vector<ResolvedPlugin>& list,
                  const std::vector<std::unique_ptr<PluginInstance>>* instances) {
     for (size_t i = 0; i < list.size(); ++i) {

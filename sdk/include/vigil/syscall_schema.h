@@ -39,6 +39,10 @@
  * today the probe and the core are built together from one tree, so they always agree. */
 #define VIGIL_SYSCALL_SCHEMA_VERSION 1
 
+/* The event source (vigil_plugin_api.event_source) whose records follow this schema: what kernel
+ * sources declare, and what rules without a `source:` key watch (Falco's default). */
+#define VIGIL_SYSCALL_EVENT_SOURCE "syscall"
+
 /* Header flags (vigil_event_header.flags). */
 #define VIGIL_EVENT_F_TRUNCATED 0x1u /* a string parameter was cut at its capture bound */
 

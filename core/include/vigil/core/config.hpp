@@ -24,10 +24,11 @@
 #include <utility>
 #include <vector>
 
-#include "vigil/core/event_bus.hpp"  // OnFull
+#include "vigil/core/event_bus.hpp"      // OnFull
 #include "vigil/core/log.hpp"
-#include "vigil/alert_format.hpp"
+#include "vigil/core/output_router.hpp"  // OutputOptions, AlertJsonOptions
 #include "vigil/core/status.hpp"
+#include "vigil/core/syscall_state.hpp"  // StateOptions
 #include "vigil/plugin_api.h"
 
 namespace vigil::config {
@@ -96,8 +97,8 @@ struct OutputSpec {
   std::string library;  // As PluginSpec::library; "lib<plugin>.so" when not given.
   std::string sha256;
   ConfigBlock config;
-  vigil_priority min_priority = VIGIL_PRIORITY_DEBUG;
-  uint32_t queue_capacity = 10000;  // Alerts.
+  // min_priority, queue_capacity, max_batch, retry: {max_retries, backoff_ms}.
+  OutputOptions options;
   SourcePos pos;
 };
 
@@ -136,6 +137,11 @@ struct Config {
   EngineConfig engine;
   BaseSyscalls base_syscalls;
   std::string hostname;  // Empty: use the host's name.
+  // Falco's falco_libs: thread_table_size, thread_table_auto_purging_interval_s, and vigil's
+  // fd_table_size (per process).
+  state::StateOptions state;
+  // Falco's top-level json_include_*_property and time_format_iso_8601.
+  AlertJsonOptions alert_json;
 };
 
 // Reads `path`, applies `overrides` (each "key.path=value", Falco's -o syntax: dotted keys and

@@ -145,18 +145,3 @@ class PluginOutput final : public OutputTarget {
 };
 
 }  // namespace vigil
-
-namespace vigil {
-
-struct RunOptions {
-  // Overrides how often the drop check runs; tests shorten it.
-  std::chrono::milliseconds tick{200};
-};
-
-// `vigil run`: loads and starts every plugin the config names, opens the sources, runs the event
-// bus and the output router until every source ended or SIGINT/SIGTERM arrives, then drains and
-// stops everything within the engine's shutdown_timeout. SIGHUP asks outputs to reopen their files.
-// Returns ok when everything ended cleanly; the caller exits 0 then.
-Status RunVigil(const config::Config& cfg, const RunOptions& options = {});
-
-}  // namespace vigil

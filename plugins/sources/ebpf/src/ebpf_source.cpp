@@ -248,7 +248,7 @@ class EbpfPlugin : public sdk::Plugin {
   static constexpr const char* kDescription =
       "Syscall events from a CO-RE eBPF probe (tp_btf sys_exit and sched tracepoints)";
   static constexpr const char* kContact = "https://github.com/vigil";
-  static constexpr const char* kEventSource = "syscall";
+  static constexpr const char* kEventSource = VIGIL_SYSCALL_EVENT_SOURCE;
 
   static const char* Schema() {
     return R"json({

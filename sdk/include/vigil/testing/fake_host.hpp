@@ -48,6 +48,7 @@
 #include "vigil/event_record.h"
 #include "vigil/plugin_api.h"
 #include "vigil/plugin_check.hpp"
+#include "vigil/syscall_schema.h"
 
 namespace vigil::testing {
 
@@ -172,7 +173,7 @@ struct Alert {
   uint64_t time_ns = 1700000000000000000ull;
   vigil_priority priority = VIGIL_PRIORITY_WARNING;
   std::string rule = "Test rule";
-  std::string source = "syscall";
+  std::string source = VIGIL_SYSCALL_EVENT_SOURCE;
   std::string hostname = "testhost";
   std::string output = "test output";
   std::vector<std::string> tags;
@@ -659,7 +660,7 @@ class FakeHost {
     if (!record.source().empty()) return record.source();
     if (api_->capabilities & VIGIL_CAP_SOURCE) return api_->event_source;
     if (!checked_.extract_sources.empty()) return checked_.extract_sources.front();
-    return "syscall";
+    return VIGIL_SYSCALL_EVENT_SOURCE;
   }
 
   // The core's rule: extract_event_sources when given, else the plugin's own event_source when it
