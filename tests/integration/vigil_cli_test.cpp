@@ -181,6 +181,33 @@ TEST_F(VigilCli, ValidateReportsAMissingPluginWithItsPlace) {
                                                     "library 'libnosuchplugin.so' not found"));
 }
 
+// A plugin that fails to load is the one error: the rules' uses of its fields (a class no loaded
+// plugin has) are not reported again, a typo in a loaded class still is, and the summary counts it.
+TEST_F(VigilCli, ValidateReportsABrokenPluginOnceNotEachUseOfItsFields) {
+  std::ofstream(dir_ / "uses.yaml")
+      << "- rule: audit\n  desc: uses the missing plugin's fields\n"
+      << "  condition: ka.verb = create and ka.user.name = admin\n  output: x\n"
+      << "  priority: INFO\n  source: test\n"
+      << "- rule: typo\n  desc: a misspelled field of a loaded plugin\n"
+      << "  condition: test.sting[/a] = x\n  output: x\n  priority: INFO\n  source: test\n";
+  fs::path cfg = dir_ / "broken.yaml";
+  std::ofstream(cfg) << "plugin_paths: [" << VIGIL_TEST_PLUGIN_DIR << "]\n"
+                     << "rules_files: [" << (dir_ / "uses.yaml").string() << "]\n"
+                     << "plugins:\n  - name: test_jsonl\n"
+                     << "    config: {path: " << (dir_ / "events.jsonl").string() << "}\n"
+                     << "  - name: k8saudit\n";
+  VigilProcess vigil(dir_, {"validate", "-c", cfg.string()});
+  EXPECT_EQ(vigil.Wait(), 1);
+  EXPECT_THAT(vigil.Err(), HasSubstr("plugins[1] (k8saudit): plugin library 'libk8saudit.so' not "
+                                     "found"));
+  EXPECT_THAT(vigil.Err(), ::testing::Not(HasSubstr("ka.verb")));
+  EXPECT_THAT(vigil.Err(), HasSubstr("test.sting"));
+  EXPECT_THAT(vigil.Err(), HasSubstr("note: 2 use(s) of fields no loaded plugin provides are not "
+                                     "reported"));
+  EXPECT_THAT(vigil.Out(), HasSubstr("invalid; rules: 2 (2 enabled), 0 macros, 0 lists; 2 error(s) "
+                                     "(1 in plugins and config), 0 warning(s)"));
+}
+
 TEST_F(VigilCli, RunRefusesAMissingRulesPath) {
   VigilProcess vigil(dir_, {"run", "-c", WriteConfig("rate: 5").string(), "-r",
                             (dir_ / "nope.yaml").string()});

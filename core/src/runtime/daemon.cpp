@@ -248,9 +248,8 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::Create(const config::Config& cfg,
   Stages& s = *daemon->stages_;
 
   // 1. plugins
-  auto resolved = ResolvePlugins(cfg);
-  if (!resolved.ok()) return resolved.status();
-  s.resolved = std::move(*resolved);
+  s.resolved = ResolvePlugins(cfg);
+  if (Status st = s.resolved.status(); !st.ok()) return st;
   auto running = StartPlugins(s.resolved);
   if (!running.ok()) return running.status();
   s.running = std::move(*running);

@@ -52,9 +52,14 @@ PluginLoadOptions LoadOptionsFrom(const config::Config& cfg) {
   return PluginLoadOptions{cfg.plugin_paths, cfg.allow_insecure_plugins};
 }
 
-StatusOr<ResolvedPlugins> ResolvePlugins(const config::Config& cfg) {
+Status ResolvedPlugins::status() const {
+  if (errors.empty()) return Status::Ok();
+  return Status::Error(fmt::format("{}", fmt::join(errors, "\n")));
+}
+
+ResolvedPlugins ResolvePlugins(const config::Config& cfg) {
   ResolvedPlugins out;
-  std::vector<std::string> errors;
+  std::vector<std::string>& errors = out.errors;
   for (size_t i = 0; i < cfg.plugins.size(); ++i) {
     const config::PluginSpec& s = cfg.plugins[i];
     auto r = Resolve(cfg, Where(s.pos, "plugins", i, s.name), s.name, s.name, s.library, s.sha256,
@@ -78,7 +83,6 @@ StatusOr<ResolvedPlugins> ResolvePlugins(const config::Config& cfg) {
     r->pos = s.pos;
     out.outputs.push_back(std::move(*r));
   }
-  if (!errors.empty()) return Status::Error(fmt::format("{}", fmt::join(errors, "\n")));
   return out;
 }
 

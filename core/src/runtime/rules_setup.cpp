@@ -1,4 +1,8 @@
 // RulesSetup: what the rules of a config can use, shared by `vigil run` and `vigil validate`.
+#include <set>
+#include <string>
+#include <string_view>
+
 #include "vigil/core/log.hpp"
 #include "vigil/core/runtime.hpp"
 #include "vigil/core/sources.hpp"
@@ -30,6 +34,25 @@ RulesSetup::RulesSetup(const ResolvedPlugins& resolved, const RunningPlugins* ru
   add(resolved.plugins, running ? &running->plugins : nullptr);
   add(resolved.outputs, running ? &running->outputs : nullptr);
   options_.registry = &registry_;
+}
+
+rules::Diagnostics RulesSetup::WithoutUnprovidedFieldClasses(const rules::Diagnostics& diags,
+                                                             size_t* dropped) const {
+  std::set<std::string, std::less<>> classes;
+  for (const auto& provider : registry_.providers()) {
+    for (const fields::FieldInfo& f : provider->fields()) classes.insert(f.name.substr(0, f.name.find('.')));
+  }
+  rules::Diagnostics out;
+  *dropped = 0;
+  for (const rules::Diagnostic& d : diags.items()) {
+    std::string_view field_class = std::string_view(d.token).substr(0, d.token.find('.'));
+    if (d.code == "unknown-field" && classes.find(field_class) == classes.end()) {
+      ++*dropped;
+      continue;
+    }
+    out.Add(d);
+  }
+  return out;
 }
 
 std::unique_ptr<rules::Ruleset> RulesSetup::Load(const std::vector<std::string>& paths,

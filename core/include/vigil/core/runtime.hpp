@@ -37,15 +37,19 @@ struct ResolvedPlugin {
 };
 
 struct ResolvedPlugins {
-  std::vector<ResolvedPlugin> plugins;  // `plugins:`, in config order
-  std::vector<ResolvedPlugin> outputs;  // `outputs:`, in config order
+  std::vector<ResolvedPlugin> plugins;  // `plugins:` that resolved, in config order
+  std::vector<ResolvedPlugin> outputs;  // `outputs:` that resolved, in config order
+  std::vector<std::string> errors;      // one per entry that did not, with its place
+  // Ok, or every error, one per line.
+  Status status() const;
 };
 
 PluginLoadOptions LoadOptionsFrom(const config::Config& cfg);
 
 // Loads every library of `plugins:` and `outputs:`, checks each is what its entry says (name,
-// capabilities) and validates its config. Reports all problems, one per line.
-StatusOr<ResolvedPlugins> ResolvePlugins(const config::Config& cfg);
+// capabilities) and validates its config. Keeps what resolved beside the errors, so `vigil
+// validate` can still check the rules against the plugins that load.
+ResolvedPlugins ResolvePlugins(const config::Config& cfg);
 
 struct RunningPlugins {
   std::vector<std::unique_ptr<PluginInstance>> plugins;
@@ -73,6 +77,13 @@ class RulesSetup {
                                        rules::Diagnostics& diags,
                                        rules::LoadStats* stats = nullptr) const;
   const fields::FieldRegistry& registry() const { return registry_; }
+
+  // `diags` without the unknown-field errors whose field class (`ka` of `ka.verb`) no loaded
+  // provider has: after a plugin failed to load, its failure is the one error to report, not one
+  // per use of its fields. *dropped counts what was left out. A typo in a class that exists
+  // (`proc.nmae`) stays.
+  rules::Diagnostics WithoutUnprovidedFieldClasses(const rules::Diagnostics& diags,
+                                                   size_t* dropped) const;
 
  private:
   fields::FieldRegistry registry_;
