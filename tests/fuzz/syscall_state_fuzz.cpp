@@ -89,7 +89,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     ctx.record = rec.data();
     ctx.len = len;
     ctx.type = h.type;
-    const vigil::state::EventView& view = state.Before(ctx);
+    const vigil::state::SyscallView& view = state.Before(ctx);
     Require(view.thread != nullptr, "every event has a thread");
     if (view.fd != nullptr) Require(view.fd->name.size() < (1u << 20), "fd name is sane");
     ctx.syscall = &view;

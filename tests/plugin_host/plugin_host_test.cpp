@@ -212,6 +212,14 @@ TEST(PluginTable, GoodFieldsAreParsed) {
 }
 
 // A plugin that names its sources wrongly is refused, not applied to every source.
+TEST(PluginTable, ABrokenTableIsInvalid) {
+  vigil_plugin_api t = GoodTable();
+  t.capabilities = 0;
+  auto lib = PluginLibrary::FromTable(&t, "built-in");
+  ASSERT_FALSE(lib.ok());
+  EXPECT_EQ(lib.status().code(), StatusCode::kInvalid);
+}
+
 TEST(PluginTable, MalformedExtractEventSourcesAreRefused) {
   vigil_plugin_api t = GoodTable();
   t.capabilities |= VIGIL_CAP_EXTRACT;
@@ -317,6 +325,10 @@ TEST_F(PluginFiles, EachFileLoadsItsOwnLibrary) {
 TEST_F(PluginFiles, NotFound) {
   EXPECT_EQ(Error("libnothere.so"),
             "plugin library 'libnothere.so' not found in plugin_paths (" + dir_.string() + ")");
+  auto lib = LoadPluginLibrary("libnothere.so", std::nullopt, options_);
+  ASSERT_FALSE(lib.ok());
+  EXPECT_EQ(lib.status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(lib.status().Prefixed("plugins[0]").code(), StatusCode::kNotFound);
 }
 
 TEST_F(PluginFiles, RefusesFilesOutsideThePluginPaths) {

@@ -15,7 +15,7 @@
 #include <set>
 
 #include "falco_fields.hpp"
-#include "vigil/core/event_types.hpp"
+#include "vigil/core/event_type_names.hpp"
 #include "vigil/core/rules.hpp"
 
 namespace vigil::rules {

@@ -141,7 +141,8 @@ TEST(FakeHostTest, RunsTheCoresNameVersionAndFieldChecks) {
   table.extract_fields = [](vigil_plugin*, const vigil_event_input*, uint32_t,
                             vigil_extract_field*) -> vigil_rc { return VIGIL_OK; };
   table.fields = R"([{"name": "o.x", "type": "uint64"}])";
-  EXPECT_EQ(LoadError(table), "plugin 'output' (built-in): bad fields JSON: fields[0] (o.x): no 'desc'");
+  EXPECT_EQ(LoadError(table),
+            "plugin 'output' (built-in): bad fields JSON: fields[0] (o.x): no 'desc'");
   table.fields = R"([{"name": "o.x", "type": "uint64", "desc": "x"},
                      {"name": "o.x", "type": "string", "desc": "again"}])";
   EXPECT_EQ(LoadError(table),
@@ -198,19 +199,19 @@ TEST(FakeHostConfigTest, AcceptsAConfigThatMatchesTheSchema) {
 TEST(FakeHostConfigTest, ClosesObjectSchemasLikeTheCore) {
   const vigil_plugin_api* table = vigil::sdk::PluginTable<Configured>();
   EXPECT_EQ(InitError(table, R"({"path": "/x", "colour": "red"})"),
-            "config: /colour: fails 'additionalProperties'");
+            "config: key colour: unknown key");
   EXPECT_EQ(InitError(table, R"({"path": "/x", "nested": {"m": 1}})"),
-            "config: /nested/m: fails 'additionalProperties'");
+            "config: key nested.m: unknown key");
 }
 
 TEST(FakeHostConfigTest, RejectsAWrongType) {
   EXPECT_EQ(InitError(vigil::sdk::PluginTable<Configured>(), R"({"path": 3})"),
-            "config: /path: fails 'type'");
+            "config: key path: expected string, got integer 3");
 }
 
 TEST(FakeHostConfigTest, RejectsAMissingRequiredKey) {
   EXPECT_EQ(InitError(vigil::sdk::PluginTable<Configured>(), R"({"nested": {}})"),
-            "config: /: fails 'required'");
+            "config: key path: required key missing");
 }
 
 TEST(FakeHostConfigTest, RejectsAConfigThatIsNotJson) {
@@ -230,7 +231,8 @@ TEST(FakeHostConfigTest, APluginWithoutSchemaTakesNoConfig) {
 TEST(FakeHostConfigTest, RejectsASchemaThatIsNotJson) {
   vigil_plugin_api table = GoodTable();
   table.get_init_schema = [] { return "{\"type\": "; };
-  EXPECT_THAT(InitError(&table, "{}"), HasSubstr("config schema is not valid JSON (a bug in the plugin)"));
+  EXPECT_THAT(InitError(&table, "{}"),
+              HasSubstr("config schema is not valid JSON (a bug in the plugin)"));
 }
 
 }  // namespace

@@ -31,9 +31,13 @@ StatusOr<config::Config> LoadFor(const CommonArgs& args, bool need_file) {
   std::vector<std::string> overrides = args.overrides;
   std::string path =
       args.config_path.empty() ? std::string(config::kDefaultConfigPath) : args.config_path;
-  StatusOr<config::Config> cfg = !need_file && args.config_path.empty() && !fs::exists(path)
-                                     ? config::LoadConfigFromString("", "(defaults)", overrides)
-                                     : config::LoadConfig(path, overrides);
+  StatusOr<config::Config> cfg = config::LoadConfig(path, overrides);
+  // Commands that only list (plugins, fields) run on the defaults when no config was asked for
+  // and the default one is not there.
+  if (!cfg.ok() && cfg.status().code() == StatusCode::kNotFound && !need_file &&
+      args.config_path.empty()) {
+    cfg = config::LoadConfigFromString("", "(defaults)", overrides);
+  }
   if (!cfg.ok()) return cfg;
   if (!args.rules.empty()) cfg->rules_files = args.rules;
   log::SetLevel(cfg->log.level);
@@ -220,7 +224,8 @@ int Plugins(const CommonArgs& args) {
         w.Key("capabilities");
         w.StartArray();
         for (const char* cap : {"source", "extract", "parse", "output"}) {
-          if (plugin_check::CapabilityNames(lib.capabilities()).find(cap) != std::string::npos) w.String(cap);
+          if (plugin_check::CapabilityNames(lib.capabilities()).find(cap) != std::string::npos)
+            w.String(cap);
         }
         w.EndArray();
         if (lib.Has(VIGIL_CAP_SOURCE)) {

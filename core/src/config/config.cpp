@@ -93,7 +93,8 @@ class ConfigReader {
   // Reads `map` (null: every default) by `settings`; `extra_keys` are known keys the caller reads
   // itself from the returned members.
   Members ReadSettings(const YAML::Node& map, std::string_view path, const SourcePos& pos,
-                       const Settings& settings, const std::vector<std::string_view>& extra_keys = {});
+                       const Settings& settings,
+                       const std::vector<std::string_view>& extra_keys = {});
   Members ReadSettings(const Member& m, const Settings& settings) {
     return ReadSettings(m.value, m.path, m.pos, settings);
   }
@@ -495,10 +496,10 @@ StatusOr<Config> LoadConfigFromString(std::string_view text, const std::string& 
     root = YAML::Load(std::string(text));
   } catch (const YAML::ParserException& e) {
     // The parser stops at its first error, so this is the only one there is.
-    return Status::Error(
+    return Status::Invalid(
         fmt::format("{}:{}:{}: {}", name, e.mark.line + 1, e.mark.column + 1, e.msg));
   } catch (const YAML::Exception& e) {
-    return Status::Error(fmt::format("{}: {}", name, e.msg));
+    return Status::Invalid(fmt::format("{}: {}", name, e.msg));
   }
 
   ErrorList errors;
@@ -513,7 +514,7 @@ StatusOr<Config> LoadConfigFromString(std::string_view text, const std::string& 
   Status override_status = errors.ToStatus();
   Status read_status = reader.errors().ToStatus();
   if (!override_status.ok() && !read_status.ok()) {
-    return Status::Error(override_status.message() + "\n" + read_status.message());
+    return Status::Invalid(override_status.message() + "\n" + read_status.message());
   }
   if (!override_status.ok()) return override_status;
   if (!read_status.ok()) return read_status;
@@ -527,8 +528,10 @@ StatusOr<Config> LoadConfig(const std::string& path, const std::vector<std::stri
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    return Status::Error(
-        fmt::format("{}: cannot read the configuration: {}", path, std::strerror(errno)));
+    const int why = errno;
+    std::string message =
+        fmt::format("{}: cannot read the configuration: {}", path, std::strerror(why));
+    return why == ENOENT ? Status::NotFound(std::move(message)) : Status::Error(std::move(message));
   }
   std::ostringstream text;
   text << in.rdbuf();

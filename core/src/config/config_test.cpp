@@ -134,6 +134,7 @@ TEST(LoadConfig, MissingFileIsAClearError) {
   ASSERT_FALSE(cfg.ok());
   EXPECT_EQ(cfg.status().message(),
             kTestdata + "/no-such.yaml: cannot read the configuration: No such file or directory");
+  EXPECT_EQ(cfg.status().code(), StatusCode::kNotFound);  // `vigil plugins` runs on defaults then
 }
 
 TEST(LoadConfig, DirectoryIsAnError) {
@@ -159,6 +160,7 @@ TEST(LoadConfig, ReportsEveryProblemOfAFileInFileOrder) {
                 ":7:11)\n" + path +
                 ":11:10: log.level: unknown log level 'loud' (expected one of: trace, debug, "
                 "info, warning, error, critical, off)");
+  EXPECT_EQ(cfg.status().code(), StatusCode::kInvalid);
 }
 
 TEST(LoadConfig, YamlSyntaxErrorHasItsMark) {

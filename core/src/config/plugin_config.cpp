@@ -46,37 +46,7 @@ std::vector<std::string> Tokens(const rj::Pointer& p) {
   return out;
 }
 
-std::string JsonText(const rj::Value& v) {
-  rj::StringBuffer buf;
-  rj::Writer<rj::StringBuffer> writer(buf);
-  v.Accept(writer);
-  return std::string(buf.GetString(), buf.GetSize());
-}
-
-// How a JSON value is named in "got ..." messages; JSON Schema's type names, since the plugin's
-// README documents its config in those terms.
-std::string Describe(const rj::Value& v) {
-  if (v.IsNull()) return "null";
-  if (v.IsBool()) return fmt::format("boolean {}", v.GetBool());
-  if (v.IsString()) return fmt::format("string {}", JsonText(v));
-  if (v.IsInt64() || v.IsUint64()) return fmt::format("integer {}", JsonText(v));
-  if (v.IsNumber()) return fmt::format("number {}", JsonText(v));
-  if (v.IsObject()) return "object";
-  return "array";
-}
-
-// "text, json": strings bare, anything else as JSON.
-std::string ValueList(const rj::Value& arr, std::string_view sep) {
-  std::string out;
-  if (arr.IsString()) return std::string(arr.GetString(), arr.GetStringLength());
-  if (!arr.IsArray()) return JsonText(arr);
-  for (rj::SizeType i = 0; i < arr.Size(); ++i) {
-    if (i > 0) out += sep;
-    out += arr[i].IsString() ? std::string(arr[i].GetString(), arr[i].GetStringLength())
-                             : JsonText(arr[i]);
-  }
-  return out;
-}
+using config_schema::detail::JsonText;
 
 const rj::Value* Find(const rj::Value* obj, std::string_view key) {
   if (obj == nullptr || !obj->IsObject()) return nullptr;
@@ -167,8 +137,6 @@ class PluginConfigCheck {
   size_t OriginalIndex(const std::string& array_ptr, size_t current) const;
   // Takes a reported value out of the document so validation can go on past it.
   void Remove(const Place& p);
-  std::string ValueMessage(std::string_view keyword, const rj::Value* schema,
-                           const rj::Value& value);
 
   const SourceMap& sources_;
   SourcePos root_pos_;
@@ -359,75 +327,6 @@ std::optional<PluginConfigCheck::Place> PluginConfigCheck::Locate(
   return p;
 }
 
-std::string PluginConfigCheck::ValueMessage(std::string_view keyword, const rj::Value* schema,
-                                            const rj::Value& value) {
-  auto num = [&](const char* key) {
-    const rj::Value* v = Find(schema, key);
-    return v != nullptr ? JsonText(*v) : std::string("?");
-  };
-  auto flag = [&](const char* key) {
-    const rj::Value* v = Find(schema, key);
-    return v != nullptr && v->IsBool() && v->GetBool();
-  };
-  if (keyword == "type") {
-    const rj::Value* types = Find(schema, "type");
-    return fmt::format("expected {}, got {}", types ? ValueList(*types, " or ") : "?",
-                       Describe(value));
-  }
-  if (keyword == "enum") {
-    const rj::Value* values = Find(schema, "enum");
-    return fmt::format("must be one of: {} (got {})", values ? ValueList(*values, ", ") : "?",
-                       Describe(value));
-  }
-  if (keyword == "minimum") {
-    return fmt::format("must be {} {}", flag("exclusiveMinimum") ? ">" : ">=", num("minimum"));
-  }
-  if (keyword == "maximum") {
-    return fmt::format("must be {} {}", flag("exclusiveMaximum") ? "<" : "<=", num("maximum"));
-  }
-  if (keyword == "multipleOf") return fmt::format("must be a multiple of {}", num("multipleOf"));
-  if (keyword == "minLength") {
-    return fmt::format("must be at least {} characters long", num("minLength"));
-  }
-  if (keyword == "maxLength") {
-    return fmt::format("must be at most {} characters long", num("maxLength"));
-  }
-  if (keyword == "pattern") return fmt::format("must match the pattern {}", num("pattern"));
-  if (keyword == "minItems") return fmt::format("must have at least {} items", num("minItems"));
-  if (keyword == "maxItems") return fmt::format("must have at most {} items", num("maxItems"));
-  if (keyword == "uniqueItems") return "items must be unique";
-  if (keyword == "additionalItems") {
-    const rj::Value* items = Find(schema, "items");
-    return fmt::format("must have at most {} items",
-                       items && items->IsArray() ? std::to_string(items->Size()) : "?");
-  }
-  if (keyword == "minProperties") {
-    return fmt::format("must have at least {} keys", num("minProperties"));
-  }
-  if (keyword == "maxProperties") {
-    return fmt::format("must have at most {} keys", num("maxProperties"));
-  }
-  if (keyword == "dependencies") {
-    const rj::Value* deps = Find(schema, "dependencies");
-    if (deps && deps->IsObject() && value.IsObject()) {
-      for (const auto& d : deps->GetObject()) {
-        if (!value.HasMember(d.name) || !d.value.IsArray()) continue;
-        for (const auto& need : d.value.GetArray()) {
-          if (need.IsString() && !value.HasMember(need)) {
-            return fmt::format("key '{}' requires key '{}'", d.name.GetString(), need.GetString());
-          }
-        }
-      }
-    }
-    return "does not satisfy the schema's dependencies";
-  }
-  if (keyword == "anyOf") return "does not match any of the allowed forms";
-  if (keyword == "oneOf") return "must match exactly one of the allowed forms";
-  if (keyword == "allOf") return "does not match all of the required forms";
-  if (keyword == "not") return "matches a form that is not allowed";
-  return fmt::format("fails the schema's '{}' rule", keyword);
-}
-
 StatusOr<std::string> PluginConfigCheck::Run(const YAML::Node& node, std::string_view schema_json) {
   rj::Document doc;
   if (!ToJson(node, doc, doc.GetAllocator(), "", root_pos_, 0)) return errors_.ToStatus();
@@ -493,7 +392,7 @@ StatusOr<std::string> PluginConfigCheck::Run(const YAML::Node& node, std::string
     }
 
     Report(place->value_pos, place->path,
-           ValueMessage(failure->keyword, schema_node, *place->value));
+           config_schema::ValueMessage(failure->keyword, schema_node, *place->value));
     if (place->parent == nullptr) break;  // The whole config is wrong; nothing more to learn.
     Remove(*place);
   }

@@ -14,11 +14,6 @@
 
 namespace vigil::config {
 
-std::string SourcePos::ToString() const {
-  if (line <= 0) return file;
-  return fmt::format("{}:{}:{}", file, line, col);
-}
-
 SourcePos SourceMap::PosOf(const YAML::Node& node, const SourcePos& fallback) const {
   if (node.IsDefined()) {
     for (auto it = override_nodes_.rbegin(); it != override_nodes_.rend(); ++it) {
@@ -27,7 +22,8 @@ SourcePos SourceMap::PosOf(const YAML::Node& node, const SourcePos& fallback) co
   }
   const YAML::Mark mark = node.Mark();
   if (mark.is_null() || mark.line < 0) return fallback;
-  return SourcePos{file_, mark.line + 1, mark.column + 1};
+  return SourcePos{file_, static_cast<uint32_t>(mark.line + 1),
+                   static_cast<uint32_t>(mark.column + 1)};
 }
 
 void SourceMap::AddOverride(const YAML::Node& root, const std::string& label) {
@@ -65,8 +61,8 @@ Status ErrorList::ToStatus() const {
   if (lines_.empty()) return Status::Ok();
   std::vector<std::pair<SourcePos, std::string>> sorted = lines_;
   std::stable_sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) {
-    return std::tuple(a.first.line > 0, a.first.line, a.first.col) <
-           std::tuple(b.first.line > 0, b.first.line, b.first.col);
+    return std::tuple(a.first.line > 0, a.first.line, a.first.column) <
+           std::tuple(b.first.line > 0, b.first.line, b.first.column);
   });
   std::string out;
   for (size_t i = 0; i < sorted.size() && i < kMaxLines; ++i) {
@@ -76,7 +72,7 @@ Status ErrorList::ToStatus() const {
   if (lines_.size() > kMaxLines) {
     out += fmt::format("\n... and {} more errors", lines_.size() - kMaxLines);
   }
-  return Status::Error(std::move(out));
+  return Status::Invalid(std::move(out));
 }
 
 namespace {

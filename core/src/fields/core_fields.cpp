@@ -3,7 +3,7 @@
 #include <string_view>
 
 #include "vigil/alert_format.hpp"
-#include "vigil/core/event_types.hpp"
+#include "vigil/core/event_type_names.hpp"
 #include "vigil/core/fields.hpp"
 
 namespace vigil::fields {

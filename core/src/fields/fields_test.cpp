@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "vigil/alert_format.hpp"
-#include "vigil/core/event_types.hpp"
+#include "vigil/core/event_type_names.hpp"
 #include "vigil/event_record.h"
 
 namespace vigil::fields {

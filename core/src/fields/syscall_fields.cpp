@@ -1,5 +1,5 @@
 // The syscall fields: Falco's evt.arg/res/..., proc.*, thread.*, user.*, group.*, fd.* and
-// fs.path.* for source "syscall", read from the event record and the syscall state's EventView.
+// fs.path.* for source "syscall", read from the event record and the syscall state's SyscallView.
 // Declarations (names, types, arguments) match Falco's (libsinsp filterchecks); the extractors
 // live in syscall_fields_{evt,proc,fd}.cpp.
 #include "syscall_fields.hpp"

@@ -199,7 +199,7 @@ class ArgRenderer {
         break;
       case VIGIL_PT_PATH: {
         r.raw = *p;
-        const state::EventView* view = e.syscall;
+        const state::SyscallView* view = e.syscall;
         if (view && p->front() != '/' && static_cast<size_t>(idx) < view->abs_paths.size() &&
             !view->abs_paths[idx].empty()) {
           r.resolved = view->abs_paths[idx];
@@ -327,7 +327,7 @@ class ArgRenderer {
       if (const char* name = ErrnoName(fd)) resolved_ = name;
       return;
     }
-    const state::EventView* view = e.syscall;
+    const state::SyscallView* view = e.syscall;
     if (!view || !view->thread || !view->thread->process) return;
     const auto& fds = view->thread->process->fds;
     auto it = fds.find(fd);

@@ -1,4 +1,4 @@
-// fd.*: the fd the event is about (EventView::fd, fd_num) and, for fd.types, the process's fd
+// fd.*: the fd the event is about (SyscallView::fd, fd_num) and, for fd.types, the process's fd
 // table. Client/server follow the socket tuple (s = client, d = server); local/remote follow the
 // socket's role (a server's local side is d, a client's, or an unknown role's, is s), as Falco.
 #include <array>
@@ -22,7 +22,7 @@ class FdExtractor final : public SingleValueExtractor {
       : field_(field), arg_(arg), shared_(shared) {}
 
   std::span<const Value> Extract(const EventContext& e) override {
-    const state::EventView* view = e.syscall;
+    const state::SyscallView* view = e.syscall;
     if (!view) return {};
     if (field_ == Field::kFdTypes) return Types(*view);
     if (field_ == Field::kFdNum) {
@@ -146,7 +146,7 @@ class FdExtractor final : public SingleValueExtractor {
     return {net_[slot].data(), n + 1};
   }
 
-  std::span<const Value> Types(const state::EventView& view) {
+  std::span<const Value> Types(const state::SyscallView& view) {
     if (!view.thread || !view.thread->process) return {};
     const auto& fds = view.thread->process->fds;
     if (arg_.present) {

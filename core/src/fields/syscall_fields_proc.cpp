@@ -1,4 +1,4 @@
-// proc.*, thread.*, user.*, group.*: read from the event's thread (EventView::thread) and its
+// proc.*, thread.*, user.*, group.*: read from the event's thread (SyscallView::thread) and its
 // process; parents and ancestors through ThreadLookup (ptid → the parent's main thread), as
 // Falco's thread filterchecks (libsinsp sinsp_filtercheck_thread.cpp) read its thread table.
 // Strings already in the state are returned as views; joined ones (cmdline, args, env, cwd,

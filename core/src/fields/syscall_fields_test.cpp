@@ -1,4 +1,4 @@
-// The syscall fields on hand-built records and state (ThreadInfo/Process/FdInfo/EventView), with
+// The syscall fields on hand-built records and state (ThreadInfo/Process/FdInfo/SyscallView), with
 // a fake lineage; their declarations against Falco's; the upstream rule files against them.
 #include "syscall_fields.hpp"
 
@@ -18,10 +18,10 @@
 namespace vigil::fields {
 namespace {
 
-using state::EventView;
 using state::FdInfo;
 using state::FdType;
 using state::Process;
+using state::SyscallView;
 using state::ThreadInfo;
 using test::SyscallRecord;
 using ::testing::ElementsAre;
@@ -193,7 +193,7 @@ class SyscallFieldsTest : public ::testing::Test {
   Proc init_{1, 0, "systemd"}, sshd_{100, 1, "sshd"}, bash_{200, 100, "bash"},
       curl_{300, 200, "curl"};
   ThreadInfo worker_;
-  EventView view_;
+  SyscallView view_;
   std::string source_ = "syscall";
   uint64_t evtnum_ = 0;
 };

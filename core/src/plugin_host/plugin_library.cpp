@@ -10,7 +10,7 @@ StatusOr<std::shared_ptr<const PluginLibrary>> PluginLibrary::FromTable(
     const vigil_plugin_api* table, std::string origin, std::shared_ptr<void> keep_alive) {
   plugin_check::Table checked;
   if (std::string why = plugin_check::Check(table, origin, &checked); !why.empty()) {
-    return Status::Error(why);
+    return Status::Invalid(why);
   }
   std::shared_ptr<PluginLibrary> lib(new PluginLibrary());
   lib->api_ = checked.api;

@@ -126,7 +126,7 @@ StatusOr<fs::path> Resolve(const std::string& library, const PluginLoadOptions& 
     }
     fs::path canonical = fs::weakly_canonical(p, ec);
     if (ec || !fs::exists(canonical)) {
-      return Status::Error(fmt::format("plugin library '{}' does not exist", library));
+      return Status::NotFound(fmt::format("plugin library '{}' does not exist", library));
     }
     for (const fs::path& dir : dirs) {
       if (canonical.parent_path() == dir) return canonical;
@@ -147,8 +147,8 @@ StatusOr<fs::path> Resolve(const std::string& library, const PluginLoadOptions& 
       return canonical;
     }
   }
-  return Status::Error(fmt::format("plugin library '{}' not found in plugin_paths ({})", library,
-                                   fmt::join(options.search_paths, ", ")));
+  return Status::NotFound(fmt::format("plugin library '{}' not found in plugin_paths ({})", library,
+                                      fmt::join(options.search_paths, ", ")));
 }
 
 StatusOr<std::string> Sha256Hex(int fd, const std::string& path) {

@@ -14,7 +14,7 @@
 
 #include "condition_parser.hpp"
 #include "ruleset_impl.hpp"
-#include "vigil/core/event_types.hpp"
+#include "vigil/core/event_type_names.hpp"
 #include "vigil/core/sources.hpp"
 
 namespace vigil::rules {

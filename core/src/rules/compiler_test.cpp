@@ -10,7 +10,7 @@
 #include <random>
 
 #include "values.hpp"
-#include "vigil/core/event_types.hpp"
+#include "vigil/core/event_type_names.hpp"
 #include "vigil/core/rules.hpp"
 
 namespace vigil::rules {

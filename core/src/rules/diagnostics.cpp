@@ -15,14 +15,6 @@ std::string_view SeverityName(Severity severity) {
   return severity == Severity::kError ? "error" : "warning";
 }
 
-// "file:line:col", "file:line" or "file"; "" when there is no file.
-std::string Where(const SourcePos& pos) {
-  if (pos.file.empty()) return "";
-  if (pos.line == 0) return pos.file;
-  if (pos.column == 0) return fmt::format("{}:{}", pos.file, pos.line);
-  return fmt::format("{}:{}:{}", pos.file, pos.line, pos.column);
-}
-
 // "rule 'x'", "rule", "'x'" or "".
 std::string Subject(const Diagnostic& d) {
   if (d.item_name.empty()) return d.item_kind;
@@ -34,7 +26,7 @@ std::string Subject(const Diagnostic& d) {
 
 std::string Diagnostic::ToString() const {
   std::string out;
-  if (std::string where = Where(pos); !where.empty()) out = where + ": ";
+  if (std::string where = pos.ToString(); !where.empty()) out = where + ": ";
   out += SeverityName(severity);
   out += ": ";
   if (std::string subject = Subject(*this); !subject.empty()) out += subject + ": ";

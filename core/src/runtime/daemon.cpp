@@ -1,4 +1,6 @@
 // Daemon: the life of a vigil process, from config to a clean exit (daemon.hpp lists the stages).
+#include "vigil/core/daemon.hpp"
+
 #include <fmt/format.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -7,8 +9,7 @@
 #include <chrono>
 #include <filesystem>
 
-#include "vigil/core/daemon.hpp"
-#include "vigil/core/event_types.hpp"
+#include "vigil/core/event_type_names.hpp"
 #include "vigil/core/log.hpp"
 #include "vigil/core/rule_engine.hpp"
 #include "vigil/core/runtime.hpp"

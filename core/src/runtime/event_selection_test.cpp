@@ -2,7 +2,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "vigil/core/event_types.hpp"
+#include "vigil/core/event_type_names.hpp"
 #include "vigil/core/runtime.hpp"
 #include "vigil/event_record.h"
 #include "vigil/event_types.h"

@@ -2,8 +2,8 @@
 
 #include <string_view>
 
+#include "vigil/core/event_type_names.hpp"
 #include "vigil/core/log.hpp"
-#include "vigil/core/event_types.hpp"
 
 namespace vigil {
 

@@ -5,7 +5,7 @@
 #include <chrono>
 #include <set>
 
-#include "vigil/core/event_types.hpp"
+#include "vigil/core/event_type_names.hpp"
 #include "vigil/core/log.hpp"
 #include "vigil/core/runtime.hpp"
 #include "vigil/event_record.h"

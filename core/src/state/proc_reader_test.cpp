@@ -181,7 +181,7 @@ TEST_F(FakeProc, UnknownThreadIsReadFromProc) {
   ctx.record = rec.data();
   ctx.len = len;
   ctx.type = 20;
-  const EventView& v = state.Before(ctx);
+  const SyscallView& v = state.Before(ctx);
   ASSERT_NE(v.thread, nullptr);
   EXPECT_EQ(v.thread->tid, 101);
   EXPECT_EQ(v.thread->pid, 100);

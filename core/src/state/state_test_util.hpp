@@ -121,7 +121,7 @@ class StateFixture : public ::testing::Test {
   }
 
   // Before only: the view stays valid until Finish().
-  const EventView& Begin(const std::vector<uint8_t>& bytes) {
+  const SyscallView& Begin(const std::vector<uint8_t>& bytes) {
     bytes_ = bytes;
     ctx_ = {};
     ctx_.record = bytes_.data();
@@ -129,7 +129,7 @@ class StateFixture : public ::testing::Test {
     ctx_.type = vigil_event_get_header(bytes_.data()).type;
     return state_.Before(ctx_);
   }
-  const EventView& Begin(const SyscallRecord& r) { return Begin(r.Finish()); }
+  const SyscallView& Begin(const SyscallRecord& r) { return Begin(r.Finish()); }
   void Finish() { state_.After(); }
   // Before and After.
   void Apply(const SyscallRecord& r) {

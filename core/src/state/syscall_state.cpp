@@ -27,7 +27,7 @@ namespace vigil::state {
 namespace {
 
 // Per event type, from the schema's parameter names: where the `fd` argument is (for events that
-// act on an fd), and which PATH parameters (within EventView::abs_paths) go with which dirfd.
+// act on an fd), and which PATH parameters (within SyscallView::abs_paths) go with which dirfd.
 struct TypeLayout {
   uint32_t fd_arg = kNoIndex;
   std::array<uint32_t, 8> path_dirfd{};  // kNoIndex: not a path; kAtFdcwd-like marker below
@@ -88,7 +88,7 @@ void SyscallState::Impl::ResolveAt(Process* p, int64_t dirfd, std::string_view p
   if (out->empty() || out->front() != '/') out->clear();
 }
 
-const EventView& SyscallState::Impl::Before(const fields::EventContext& ev) {
+const SyscallView& SyscallState::Impl::Before(const fields::EventContext& ev) {
   view.thread = nullptr;
   view.fd = nullptr;
   view.fd_num = -1;
@@ -290,7 +290,7 @@ SyscallState::~SyscallState() = default;
 
 Status SyscallState::ScanProc() { return impl_->ScanProc(); }
 
-const EventView& SyscallState::Before(const fields::EventContext& event) {
+const SyscallView& SyscallState::Before(const fields::EventContext& event) {
   return impl_->Before(event);
 }
 

@@ -6,7 +6,7 @@
 //   fd_handlers.cpp       the fd table and the events that change it: open, dup, fcntl, close,
 //                         sockets, pipes, memfd, ...
 //
-// Layout: threads live in one hash map by tid (nodes never move, so EventView can point into it);
+// Layout: threads live in one hash map by tid (nodes never move, so SyscallView can point into it);
 // the threads of a process share one Process through a shared_ptr, which holds the fd table. Only
 // table entries hold Process references, so a Process dies with its last thread. A FIFO of
 // (tid, generation) with a "recently active" bit per thread (the CLOCK algorithm) picks the entry
@@ -70,7 +70,7 @@ struct SyscallState::Impl {
   Clock::time_point next_sweep{}, next_fd_sweep{};
 
   // Per event.
-  EventView view;
+  SyscallView view;
   RecordParams params;
   FdInfo scratch_fd;   // the entry of a failed open
   ThreadInfo unknown;  // the thread of events without one (tid -1) or of malformed records
@@ -123,7 +123,7 @@ struct SyscallState::Impl {
   }
 
   // The dispatch (syscall_state.cpp).
-  const EventView& Before(const fields::EventContext& ev);
+  const SyscallView& Before(const fields::EventContext& ev);
   void After();
 
   // Threads and processes (process_handlers.cpp).

@@ -91,7 +91,7 @@ TEST_F(SyscallStateTest, ThreadsShareTheirProcess) {
   EXPECT_NE(state_.FindProcessLeader(300), nullptr);
   EXPECT_EQ(state_.counters().processes, 1u);
   // The procexit's thread is still readable by the rules before After.
-  const EventView& v = Begin(Procexit(301));
+  const SyscallView& v = Begin(Procexit(301));
   EXPECT_EQ(v.thread->tid, 301);
   Finish();
   EXPECT_EQ(state_.FindThread(301), nullptr);
@@ -122,7 +122,7 @@ TEST_F(SyscallStateTest, ExecReplacesImageAndClosesCloexecFds) {
 
 TEST_F(SyscallStateTest, ResolvesPaths) {
   Apply(Exec(500, 0, {"app"}, "/home/u"));
-  const EventView& v = Begin(Openat(500, 3, -100, "a/../b.txt"));
+  const SyscallView& v = Begin(Openat(500, 3, -100, "a/../b.txt"));
   ASSERT_NE(v.fd, nullptr);
   EXPECT_EQ(v.fd->name, "/home/u/b.txt");
   EXPECT_EQ(v.fd->name_raw, "a/../b.txt");
@@ -137,13 +137,13 @@ TEST_F(SyscallStateTest, ResolvesPaths) {
   EXPECT_EQ(Begin(Openat(500, 6, -100, "/etc/../etc/shadow")).fd->name, "/etc/shadow");
   Finish();
   // An unknown dirfd: the name stays as given and abs_paths has nothing.
-  const EventView& u = Begin(Openat(500, 7, 99, "rel"));
+  const SyscallView& u = Begin(Openat(500, 7, 99, "rel"));
   EXPECT_EQ(u.fd->name, "rel");
   EXPECT_EQ(u.abs_paths[2], "");
   Finish();
 
   // A failed open still names the file, on a temporary entry.
-  const EventView& f = Begin(Openat(500, -13, -100, "../../etc/shadow"));
+  const SyscallView& f = Begin(Openat(500, -13, -100, "../../etc/shadow"));
   ASSERT_NE(f.fd, nullptr);
   EXPECT_EQ(f.fd->name, "/etc/shadow");
   EXPECT_EQ(f.fd_num, -1);
@@ -154,7 +154,7 @@ TEST_F(SyscallStateTest, ResolvesPaths) {
   SyscallRecord ren("renameat", 500, 1);
   ren.Int("res", 0).Int("olddirfd", 4).Str("oldpath", "a").Int("newdirfd", -100);
   ren.Str("newpath", "../b");
-  const EventView& r = Begin(ren);
+  const SyscallView& r = Begin(ren);
   EXPECT_EQ(r.abs_paths[2], "/var/log/a");
   EXPECT_EQ(r.abs_paths[4], "/home/b");
   Finish();
@@ -183,7 +183,7 @@ TEST_F(SyscallStateTest, DupFcntlClose) {
   Apply(Openat(600, 3, -100, "/data/f", VIGIL_O_RDWR | VIGIL_O_CLOEXEC));
   SyscallRecord d2("dup2", 600, 1);
   d2.Int("res", 10).Int("oldfd", 3).Int("newfd", 10);
-  const EventView& v = Begin(d2);
+  const SyscallView& v = Begin(d2);
   ASSERT_NE(v.fd, nullptr);
   EXPECT_EQ(v.fd_num, 10);
   EXPECT_EQ(v.fd->name, "/data/f");
@@ -205,7 +205,7 @@ TEST_F(SyscallStateTest, DupFcntlClose) {
   EXPECT_NE(Fd(600, 12)->open_flags & VIGIL_O_CLOEXEC, 0u);
 
   // close: the rules still see the fd; it goes in After.
-  const EventView& c = Begin(Close(600, 3));
+  const SyscallView& c = Begin(Close(600, 3));
   ASSERT_NE(c.fd, nullptr);
   EXPECT_EQ(c.fd->name, "/data/f");
   EXPECT_EQ(c.fd_num, 3);
@@ -217,7 +217,7 @@ TEST_F(SyscallStateTest, DupFcntlClose) {
   // read/write carry an fd argument the view resolves.
   SyscallRecord rd("read", 600, 1);
   rd.Int("res", 5).Int("fd", 10).U32("size", 5).Empty("data");
-  const EventView& r = Begin(rd);
+  const SyscallView& r = Begin(rd);
   ASSERT_NE(r.fd, nullptr);
   EXPECT_EQ(r.fd->name, "/data/f");
   Finish();
@@ -247,7 +247,7 @@ TEST_F(SyscallStateTest, Sockets) {
   SyscallRecord c("connect", 700, 1);
   c.Int("res", 0).Bytes("tuple", Tuple4({10, 0, 0, 1}, 40000, {93, 184, 216, 34}, 443));
   c.Int("fd", 3).Empty("addr");
-  const EventView& v = Begin(c);
+  const SyscallView& v = Begin(c);
   ASSERT_NE(v.fd, nullptr);
   EXPECT_EQ(v.fd->name, "10.0.0.1:40000->93.184.216.34:443");
   EXPECT_EQ(v.fd->role, SocketRole::kClient);
@@ -280,7 +280,7 @@ TEST_F(SyscallStateTest, Sockets) {
   addr.insert(addr.end(), port.begin(), port.end());
   SyscallRecord b("bind", 700, 1);
   b.Int("res", 0).Bytes("addr", addr).Int("fd", 4);
-  const EventView& bv = Begin(b);
+  const SyscallView& bv = Begin(b);
   EXPECT_EQ(bv.fd->name, "0.0.0.0:8080");
   EXPECT_TRUE(bv.fd_name_changed);
   Finish();
@@ -291,7 +291,7 @@ TEST_F(SyscallStateTest, Sockets) {
   SyscallRecord a("accept4", 700, 1);
   a.Int("fd", 5).Bytes("tuple", Tuple4({192, 168, 1, 9}, 51000, {192, 168, 1, 2}, 8080));
   a.Int("listen_fd", 4).U32("flags", SOCK_CLOEXEC);
-  const EventView& av = Begin(a);
+  const SyscallView& av = Begin(a);
   ASSERT_NE(av.fd, nullptr);
   EXPECT_EQ(av.fd_num, 5);
   EXPECT_EQ(av.fd->role, SocketRole::kServer);
@@ -332,7 +332,7 @@ TEST_F(SyscallStateTest, PipesMemfdAndOtherFds) {
 
   SyscallRecord m("memfd_create", 800, 1);
   m.Int("fd", 5).Str("name", "payload").U32("flags", 1);
-  const EventView& v = Begin(m);
+  const SyscallView& v = Begin(m);
   EXPECT_EQ(v.fd->type, FdType::kMemfd);
   EXPECT_EQ(v.fd->name, "memfd:payload");
   Finish();
@@ -415,7 +415,7 @@ TEST_F(SyscallStateTest, SetIdFamily) {
 }
 
 TEST_F(SyscallStateTest, UnknownThreadGetsAPlaceholder) {
-  const EventView& v = Begin(Openat(4242, 3, -100, "/etc/hosts"));
+  const SyscallView& v = Begin(Openat(4242, 3, -100, "/etc/hosts"));
   ASSERT_NE(v.thread, nullptr);
   EXPECT_EQ(v.thread->tid, 4242);
   ASSERT_NE(v.thread->process, nullptr);
@@ -427,7 +427,7 @@ TEST_F(SyscallStateTest, UnknownThreadGetsAPlaceholder) {
   EXPECT_EQ(state_.counters().missing_thread, 1u);
 
   // An event without a thread.
-  const EventView& none = Begin(Openat(-1, 3, -100, "/x"));
+  const SyscallView& none = Begin(Openat(-1, 3, -100, "/x"));
   ASSERT_NE(none.thread, nullptr);
   EXPECT_EQ(none.thread->tid, -1);
   Finish();
@@ -446,7 +446,7 @@ TEST_F(SyscallStateTest, MalformedRecordsAreCountedAndIgnored) {
                              Le<uint32_t>(0),
                              Le<uint32_t>(0),
                              Le<uint64_t>(0)});
-  const EventView& v = Begin(bad_size);
+  const SyscallView& v = Begin(bad_size);
   ASSERT_NE(v.thread, nullptr);
   EXPECT_EQ(v.thread->tid, 1000);
   EXPECT_EQ(v.fd, nullptr);

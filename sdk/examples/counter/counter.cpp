@@ -7,12 +7,11 @@
 //   counter.mod[n]   uint64  the value modulo n (index argument; no value when n is 0)
 //
 // Config: {"count": 10, "batch_size": 4}.
-#include <rapidjson/document.h>
-
 #include <cstring>
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <vigil/config_view.hpp>
 #include <vigil/sdk.hpp>
 
 namespace {
@@ -25,11 +24,10 @@ struct CounterConfig {
 // The host (the core, or the fake host in tests) has validated the config against Schema()
 // before init: read the keys and apply defaults, with no checks of your own.
 CounterConfig ParseConfig(std::string_view json) {
-  rapidjson::Document doc;
-  doc.Parse(json.data(), json.size());
+  vigil::sdk::ConfigView view(json);  // validated against Schema() by the host
   CounterConfig config;
-  if (doc.HasMember("count")) config.count = doc["count"].GetUint64();
-  if (doc.HasMember("batch_size")) config.batch_size = doc["batch_size"].GetUint();
+  config.count = view.Uint64("count", config.count);
+  config.batch_size = static_cast<uint32_t>(view.Uint64("batch_size", config.batch_size));
   return config;
 }
 

@@ -57,7 +57,7 @@ TEST(CounterPluginTest, EmitsCountEventsAndExtractsFields) {
 TEST(CounterPluginTest, BadConfigFailsInitWithAMessage) {
   FakeHost host(PluginPath());
   EXPECT_FALSE(host.Init(R"({"count": -1})"));
-  EXPECT_EQ(host.LastError(), "config: /count: fails 'minimum'");
+  EXPECT_EQ(host.LastError(), "config: key count: must be >= 0");
 }
 
 }  // namespace

@@ -16,9 +16,13 @@
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 #include <rapidjson/pointer.h>
+#include <rapidjson/schema.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 #include <regex>
 #include <string>
 #include <string_view>
@@ -191,6 +195,154 @@ inline std::string Prepare(std::string_view schema_json, rapidjson::Document* ou
   }
   detail::CloseObjectSchemas(*out, out->GetAllocator(), 0);
   return "";
+}
+
+namespace detail {
+
+inline std::string JsonText(const rj::Value& v) {
+  rj::StringBuffer buf;
+  rj::Writer<rj::StringBuffer> writer(buf);
+  v.Accept(writer);
+  return std::string(buf.GetString(), buf.GetSize());
+}
+
+// "text, json": strings bare, anything else as JSON.
+inline std::string ValueList(const rj::Value& list, std::string_view sep) {
+  auto text = [](const rj::Value& v) {
+    return v.IsString() ? std::string(v.GetString(), v.GetStringLength()) : JsonText(v);
+  };
+  if (!list.IsArray()) return text(list);
+  std::string out;
+  for (rj::SizeType i = 0; i < list.Size(); ++i)
+    out += (i > 0 ? std::string(sep) : "") + text(list[i]);
+  return out;
+}
+
+}  // namespace detail
+
+// How a JSON value is named in "got ..." messages: JSON Schema's type names, since a plugin's
+// README documents its config in those terms.
+inline std::string Describe(const rapidjson::Value& v) {
+  if (v.IsNull()) return "null";
+  if (v.IsBool()) return std::string("boolean ") + (v.GetBool() ? "true" : "false");
+  if (v.IsString()) return "string " + detail::JsonText(v);
+  if (v.IsInt64() || v.IsUint64()) return "integer " + detail::JsonText(v);
+  if (v.IsNumber()) return "number " + detail::JsonText(v);
+  if (v.IsObject()) return "object";
+  return "array";
+}
+
+// What `value`, which failed `keyword` of `schema` (the schema object holding the keyword), is
+// told: the one wording of config errors, for the core and the fake host alike.
+inline std::string ValueMessage(std::string_view keyword, const rapidjson::Value* schema,
+                                const rapidjson::Value& value) {
+  auto num = [&](const char* key) {
+    const rapidjson::Value* v = detail::Find(schema, key);
+    return v != nullptr ? detail::JsonText(*v) : std::string("?");
+  };
+  auto flag = [&](const char* key) {
+    const rapidjson::Value* v = detail::Find(schema, key);
+    return v != nullptr && v->IsBool() && v->GetBool();
+  };
+  auto list = [&](const char* key, std::string_view sep) {
+    const rapidjson::Value* v = detail::Find(schema, key);
+    return v != nullptr ? detail::ValueList(*v, sep) : std::string("?");
+  };
+  if (keyword == "type") return "expected " + list("type", " or ") + ", got " + Describe(value);
+  if (keyword == "enum") {
+    return "must be one of: " + list("enum", ", ") + " (got " + Describe(value) + ")";
+  }
+  if (keyword == "minimum") {
+    return std::string("must be ") + (flag("exclusiveMinimum") ? ">" : ">=") + " " + num("minimum");
+  }
+  if (keyword == "maximum") {
+    return std::string("must be ") + (flag("exclusiveMaximum") ? "<" : "<=") + " " + num("maximum");
+  }
+  if (keyword == "multipleOf") return "must be a multiple of " + num("multipleOf");
+  if (keyword == "minLength") return "must be at least " + num("minLength") + " characters long";
+  if (keyword == "maxLength") return "must be at most " + num("maxLength") + " characters long";
+  if (keyword == "pattern") return "must match the pattern " + num("pattern");
+  if (keyword == "minItems") return "must have at least " + num("minItems") + " items";
+  if (keyword == "maxItems") return "must have at most " + num("maxItems") + " items";
+  if (keyword == "uniqueItems") return "items must be unique";
+  if (keyword == "additionalItems") {
+    const rapidjson::Value* items = detail::Find(schema, "items");
+    return "must have at most " +
+           (items != nullptr && items->IsArray() ? std::to_string(items->Size()) : "?") + " items";
+  }
+  if (keyword == "minProperties") return "must have at least " + num("minProperties") + " keys";
+  if (keyword == "maxProperties") return "must have at most " + num("maxProperties") + " keys";
+  if (keyword == "dependencies") {
+    const rapidjson::Value* deps = detail::Find(schema, "dependencies");
+    if (deps != nullptr && deps->IsObject() && value.IsObject()) {
+      for (const auto& d : deps->GetObject()) {
+        if (!value.HasMember(d.name) || !d.value.IsArray()) continue;
+        for (const auto& need : d.value.GetArray()) {
+          if (need.IsString() && !value.HasMember(need)) {
+            return std::string("key '") + d.name.GetString() + "' requires key '" +
+                   need.GetString() + "'";
+          }
+        }
+      }
+    }
+    return "does not satisfy the schema's dependencies";
+  }
+  if (keyword == "anyOf") return "does not match any of the allowed forms";
+  if (keyword == "oneOf") return "must match exactly one of the allowed forms";
+  if (keyword == "allOf") return "does not match all of the required forms";
+  if (keyword == "not") return "matches a form that is not allowed";
+  return "fails the schema's '" + std::string(keyword) + "' rule";
+}
+
+// A key path as config errors show it: "servers[1].port"; "" for the config itself.
+inline std::string PathOf(const rapidjson::Value& config, const rapidjson::Pointer& pointer) {
+  std::string path;
+  const rapidjson::Value* at = &config;
+  for (size_t i = 0; i < pointer.GetTokenCount(); ++i) {
+    const auto& t = pointer.GetTokens()[i];
+    std::string name(t.name, t.length);
+    if (at != nullptr && at->IsArray()) {
+      path += "[" + name + "]";
+      at = t.index < at->Size() ? &(*at)[static_cast<rapidjson::SizeType>(t.index)] : nullptr;
+    } else {
+      path += (path.empty() ? "" : ".") + name;
+      at = detail::Find(at, name);
+    }
+  }
+  return path;
+}
+
+// The first way `config` fails a schema made by Prepare, worded as the core words it: `path` of
+// the key ("" for the config itself) and `message` ("required key missing", "unknown key",
+// "expected integer, got string \"x\""). nullopt when the config is valid. The core goes on past
+// the first failure to report every one (core/src/config/plugin_config.cpp); a plugin test needs
+// the first.
+struct Failure {
+  std::string path;
+  std::string message;
+};
+inline std::optional<Failure> FirstFailure(const rapidjson::Document& schema,
+                                           const rapidjson::Value& config) {
+  namespace rj = rapidjson;
+  const rj::SchemaDocument compiled(schema);
+  rj::SchemaValidator validator(compiled);
+  if (config.Accept(validator)) return std::nullopt;
+  const std::string_view keyword = validator.GetInvalidSchemaKeyword();
+  const rj::Value* schema_node = validator.GetInvalidSchemaPointer().Get(schema);
+  const rj::Pointer& where = validator.GetInvalidDocumentPointer();
+  const rj::Value* value = where.Get(config);
+  std::string path = PathOf(config, where);
+  if (keyword == "required" && value != nullptr && value->IsObject()) {
+    if (const rj::Value* req = detail::Find(schema_node, "required"); req && req->IsArray()) {
+      for (const auto& name : req->GetArray()) {
+        if (!name.IsString() || value->HasMember(name)) continue;
+        return Failure{(path.empty() ? "" : path + ".") + name.GetString(), "required key missing"};
+      }
+    }
+  }
+  if (keyword == "additionalProperties") return Failure{path, "unknown key"};
+  return Failure{path, value != nullptr ? ValueMessage(keyword, schema_node, *value)
+                                        : "fails the schema's '" + std::string(keyword) + "' rule"};
 }
 
 }  // namespace vigil::config_schema

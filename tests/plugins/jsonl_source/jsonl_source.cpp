@@ -33,6 +33,7 @@
 #include "rapidjson/document.h"
 #include "rapidjson/error/en.h"
 #include "rapidjson/pointer.h"
+#include "vigil/config_view.hpp"
 #include "vigil/event_types.h"
 #include "vigil/sdk.hpp"
 
@@ -54,13 +55,12 @@ struct JsonlConfig {
 
 // The host has validated the config against the schema.
 JsonlConfig ParseConfig(std::string_view json) {
-  rapidjson::Document doc;
-  doc.Parse(json.data(), json.size());
+  vigil::sdk::ConfigView view(json);
   JsonlConfig config;
-  config.path = doc["path"].GetString();
-  if (doc.HasMember("rate")) config.rate = doc["rate"].GetDouble();
-  if (doc.HasMember("batch_size")) config.batch_size = doc["batch_size"].GetUint();
-  if (doc.HasMember("loops")) config.loops = doc["loops"].GetUint64();
+  config.path = view.String("path");
+  config.rate = view.Double("rate", config.rate);
+  config.batch_size = static_cast<uint32_t>(view.Uint64("batch_size", config.batch_size));
+  config.loops = view.Uint64("loops", config.loops);
   return config;
 }
 

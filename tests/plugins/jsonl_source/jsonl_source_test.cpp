@@ -218,11 +218,11 @@ TEST_F(JsonlSourceTest, MissingFileFailsOpen) {
 
 TEST_F(JsonlSourceTest, InvalidConfigFailsInit) {
   const std::pair<const char*, const char*> cases[] = {
-      {R"({})", "config: /: fails 'required'"},
-      {R"({"path": "x", "bogus": 1})", "config: /bogus: fails 'additionalProperties'"},
-      {R"({"path": "x", "loops": 0})", "config: /loops: fails 'minimum'"},
-      {R"({"path": "x", "batch_size": 65537})", "config: /batch_size: fails 'maximum'"},
-      {R"({"path": 3})", "config: /path: fails 'type'"},
+      {R"({})", "config: key path: required key missing"},
+      {R"({"path": "x", "bogus": 1})", "config: key bogus: unknown key"},
+      {R"({"path": "x", "loops": 0})", "config: key loops: must be >= 1"},
+      {R"({"path": "x", "batch_size": 65537})", "config: key batch_size: must be <= 65536"},
+      {R"({"path": 3})", "config: key path: expected string, got integer 3"},
   };
   for (const auto& [config, message] : cases) {
     FakeHost host{std::string(kPluginPath)};

@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "rapidjson/document.h"
+#include "vigil/config_view.hpp"
 #include "vigil/sdk.hpp"
 
 namespace {
@@ -45,14 +45,13 @@ class ParseCounter : public vigil::sdk::Plugin {
   }
 
   explicit ParseCounter(const vigil::sdk::InitContext& ctx) {
-    rapidjson::Document doc;
-    doc.Parse(ctx.config_json().data(), ctx.config_json().size());
-    if (doc.HasMember("types")) {
-      for (const auto& type : doc["types"].GetArray()) {
+    vigil::sdk::ConfigView config(ctx.config_json());
+    if (config.Has("types")) {
+      for (const auto& type : config.json()["types"].GetArray()) {
         types_.push_back(static_cast<uint16_t>(type.GetUint()));
       }
     }
-    if (doc.HasMember("fail_every")) fail_every_ = doc["fail_every"].GetUint64();
+    fail_every_ = config.Uint64("fail_every", 0);
   }
 
   std::vector<uint16_t> ParseEventTypes() { return types_; }

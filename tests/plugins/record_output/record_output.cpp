@@ -14,7 +14,7 @@
 #include <string>
 #include <string_view>
 
-#include "rapidjson/document.h"
+#include "vigil/config_view.hpp"
 #include "vigil/sdk.hpp"
 
 namespace {
@@ -43,16 +43,13 @@ class RecordOutput {
 
   // The host has validated the config against Schema().
   explicit RecordOutput(const vigil::sdk::InitContext& ctx) {
-    rapidjson::Document doc;
-    doc.Parse(ctx.config_json().data(), ctx.config_json().size());
-    path_ = doc["path"].GetString();
-    if (doc.HasMember("answer")) {
-      const std::string_view answer = doc["answer"].GetString();
-      answer_ = answer == "retry_later" ? VIGIL_RETRY_LATER
-                : answer == "rejected"  ? VIGIL_REJECTED
-                                        : VIGIL_DELIVERED;
-    }
-    if (doc.HasMember("fail_times")) fail_times_ = doc["fail_times"].GetUint64();
+    vigil::sdk::ConfigView config(ctx.config_json());
+    path_ = config.String("path");
+    const std::string answer = config.String("answer", "delivered");
+    answer_ = answer == "retry_later" ? VIGIL_RETRY_LATER
+              : answer == "rejected"  ? VIGIL_REJECTED
+                                      : VIGIL_DELIVERED;
+    fail_times_ = config.Uint64("fail_times", 0);
     Open();
   }
 

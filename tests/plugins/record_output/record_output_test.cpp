@@ -97,10 +97,12 @@ TEST_F(RecordOutputTest, BadConfig) {
       << good.LastError();
 
   const std::pair<const char*, const char*> cases[] = {
-      {R"({})", "config: /: fails 'required'"},
-      {R"({"path": "/x", "answer": "maybe"})", "config: /answer: fails 'enum'"},
-      {R"({"path": "/x", "fail_times": -1})", "config: /fail_times: fails 'minimum'"},
-      {R"({"path": "/x", "colour": "red"})", "config: /colour: fails 'additionalProperties'"},
+      {R"({})", "config: key path: required key missing"},
+      {R"({"path": "/x", "answer": "maybe"})",
+       "config: key answer: must be one of: delivered, retry_later, rejected (got string "
+       "\"maybe\")"},
+      {R"({"path": "/x", "fail_times": -1})", "config: key fail_times: must be >= 0"},
+      {R"({"path": "/x", "colour": "red"})", "config: key colour: unknown key"},
   };
   for (const auto& [config, message] : cases) {
     FakeHost host(kPluginPath);

@@ -27,6 +27,7 @@
 #include "vigil/core/event_bus.hpp"      // OnFull
 #include "vigil/core/log.hpp"
 #include "vigil/core/output_router.hpp"  // OutputOptions, AlertJsonOptions
+#include "vigil/core/source_pos.hpp"
 #include "vigil/core/status.hpp"
 #include "vigil/core/syscall_state.hpp"  // StateOptions
 #include "vigil/plugin_api.h"
@@ -39,18 +40,9 @@ inline constexpr std::string_view kDefaultRulesDir = "/etc/vigil/rules.d";
 // package); the default of `plugin_paths`.
 std::string_view DefaultPluginDir();
 
-// A place in the configuration. `line`/`col` are 1-based; 0 when the value has no line (set on the
-// command line, or created by an override), in which case `file` says where it came from, e.g.
-// "command line: -o outputs[0].config.format".
-struct SourcePos {
-  std::string file;
-  int line = 0;
-  int col = 0;
-
-  // "file:line:col", or "file" without a line.
-  std::string ToString() const;
-  friend bool operator==(const SourcePos&, const SourcePos&) = default;
-};
+// A place in the configuration. A value without a line (set on the command line, or created by an
+// override) names where it came from in `file`, e.g. "command line: -o outputs[0].config.format".
+using vigil::SourcePos;
 
 // Where the nodes of one loaded document came from. yaml-cpp keeps a line/col mark on every node
 // it parsed, but nodes set by `-o` carry marks relative to the override's own text, so those are

@@ -29,7 +29,7 @@ class PluginInstance;
 }  // namespace vigil
 
 namespace vigil::state {
-struct EventView;
+struct SyscallView;
 class SyscallState;
 }  // namespace vigil::state
 
@@ -68,7 +68,7 @@ struct EventContext {
   uint32_t source_index = 0;                 // index into the engine's source names
   const std::string* source_name = nullptr;  // "syscall", "k8s_audit", ...
   // For events of source "syscall": what the syscall state found (thread, fd, resolved paths).
-  const state::EventView* syscall = nullptr;
+  const state::SyscallView* syscall = nullptr;
 };
 
 class Extractor {

@@ -22,6 +22,7 @@
 
 #include "vigil/core/alert.hpp"
 #include "vigil/core/fields.hpp"
+#include "vigil/core/source_pos.hpp"
 #include "vigil/plugin_api.h"
 
 namespace vigil::rules {
@@ -29,11 +30,7 @@ namespace vigil::rules {
 // The version of Falco's rule language vigil implements (`required_engine_version`).
 inline constexpr const char* kEngineVersion = "0.57.0";
 
-struct SourcePos {
-  std::string file;
-  uint32_t line = 0;    // 1-based; 0 = the whole file
-  uint32_t column = 0;  // 1-based; 0 = unknown
-};
+using vigil::SourcePos;  // a place in a rules file
 
 enum class Severity : uint8_t { kError, kWarning };
 

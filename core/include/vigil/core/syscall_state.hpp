@@ -119,7 +119,7 @@ struct ThreadInfo {
 // a placeholder built from the event and /proc), and the fd the event is about when it has one
 // (the new fd of open/socket/accept, the `fd` argument of read/connect/close...), which for a
 // failed open is a temporary entry so `fd.name` still names the file.
-struct EventView {
+struct SyscallView {
   const ThreadInfo* thread = nullptr;
   const FdInfo* fd = nullptr;
   int64_t fd_num = -1;           // fd.num: -1 when the event has no fd or the call failed
@@ -159,7 +159,7 @@ class SyscallState {
 
   // Applies the event (a checked record of source "syscall") and returns what rules may read
   // about it; valid until After.
-  const EventView& Before(const fields::EventContext& event);
+  const SyscallView& Before(const fields::EventContext& event);
   // Removals that must follow the rules: the fd a close closed, the thread a procexit ended.
   void After();
 

@@ -19,8 +19,8 @@
 #include <string>
 #include <string_view>
 
-#include "rapidjson/document.h"
 #include "vigil/alert_format.hpp"
+#include "vigil/config_view.hpp"
 #include "vigil/sdk.hpp"
 
 namespace {
@@ -34,17 +34,14 @@ struct FileConfig {
 
 // The host has validated the config against Schema().
 FileConfig ParseConfig(std::string_view json) {
-  rapidjson::Document doc;
-  doc.Parse(json.data(), json.size());
+  vigil::sdk::ConfigView view(json);
   FileConfig config;
-  config.path = doc["path"].GetString();
-  if (doc.HasMember("format")) config.json = std::string_view(doc["format"].GetString()) == "json";
-  if (doc.HasMember("time_format_iso_8601")) {
-    config.iso_8601 = doc["time_format_iso_8601"].GetBool();
-  }
-  if (doc.HasMember("mode")) {
+  config.path = view.String("path");
+  config.json = view.String("format", "json") == "json";
+  config.iso_8601 = view.Bool("time_format_iso_8601", false);
+  if (view.Has("mode")) {
     // Octal digits as a string ("0640"): a YAML or JSON number would be read as decimal.
-    config.mode = static_cast<mode_t>(std::strtoul(doc["mode"].GetString(), nullptr, 8));
+    config.mode = static_cast<mode_t>(std::strtoul(view.String("mode").c_str(), nullptr, 8));
   }
   return config;
 }

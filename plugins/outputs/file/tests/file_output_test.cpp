@@ -170,12 +170,14 @@ TEST_F(FileOutputTest, BadConfig) {
       << good.LastError();
 
   const std::pair<const char*, const char*> cases[] = {
-      {R"({})", "config: /: fails 'required'"},
-      {R"({"path": ""})", "config: /path: fails 'minLength'"},
-      {R"({"path": "/x", "format": "xml"})", "config: /format: fails 'enum'"},
-      {R"({"path": "/x", "mode": "0999"})", "config: /mode: fails 'pattern'"},
-      {R"({"path": "/x", "mode": 640})", "config: /mode: fails 'type'"},
-      {R"({"path": "/x", "colour": "red"})", "config: /colour: fails 'additionalProperties'"},
+      {R"({})", "config: key path: required key missing"},
+      {R"({"path": ""})", "config: key path: must be at least 1 characters long"},
+      {R"({"path": "/x", "format": "xml"})",
+       "config: key format: must be one of: json, text (got string \"xml\")"},
+      {R"({"path": "/x", "mode": "0999"})",
+       "config: key mode: must match the pattern \"^0?[0-7]{3}$\""},
+      {R"({"path": "/x", "mode": 640})", "config: key mode: expected string, got integer 640"},
+      {R"({"path": "/x", "colour": "red"})", "config: key colour: unknown key"},
       {R"({"path": "/nonexistent-dir/alerts.log"})",
        "/nonexistent-dir/alerts.log: open: No such file or directory"},
   };

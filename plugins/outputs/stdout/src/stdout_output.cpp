@@ -10,8 +10,8 @@
 #include <string>
 #include <string_view>
 
-#include "rapidjson/document.h"
 #include "vigil/alert_format.hpp"
+#include "vigil/config_view.hpp"
 #include "vigil/sdk.hpp"
 
 namespace {
@@ -37,10 +37,9 @@ class StdoutOutput {
 
   // The host has validated the config against Schema().
   explicit StdoutOutput(const vigil::sdk::InitContext& ctx) {
-    rapidjson::Document doc;
-    doc.Parse(ctx.config_json().data(), ctx.config_json().size());
-    json_ = std::string_view(doc.HasMember("format") ? doc["format"].GetString() : "") == "json";
-    iso_8601_ = doc.HasMember("time_format_iso_8601") && doc["time_format_iso_8601"].GetBool();
+    vigil::sdk::ConfigView config(ctx.config_json());
+    json_ = config.String("format", "text") == "json";
+    iso_8601_ = config.Bool("time_format_iso_8601", false);
   }
 
   vigil_delivery Deliver(const vigil_alert* alerts, uint32_t n) {

@@ -128,9 +128,11 @@ TEST_F(StdoutOutputTest, BadConfig) {
       << good.LastError();
 
   const std::pair<const char*, const char*> cases[] = {
-      {R"({"format": "xml"})", "config: /format: fails 'enum'"},
-      {R"({"time_format_iso_8601": "yes"})", "config: /time_format_iso_8601: fails 'type'"},
-      {R"({"colour": true})", "config: /colour: fails 'additionalProperties'"},
+      {R"({"format": "xml"})",
+       "config: key format: must be one of: text, json (got string \"xml\")"},
+      {R"({"time_format_iso_8601": "yes"})",
+       "config: key time_format_iso_8601: expected boolean, got string \"yes\""},
+      {R"({"colour": true})", "config: key colour: unknown key"},
   };
   for (const auto& [config, message] : cases) {
     FakeHost host(kPluginPath);

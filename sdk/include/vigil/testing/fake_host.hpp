@@ -9,7 +9,8 @@
 //
 // Init validates the config against the plugin's schema as the core does (an object schema with
 // `properties` and no `additionalProperties` is closed: unknown keys fail), so a bad config fails
-// Init with "config: <JSON pointer>: fails '<keyword>'" and the plugin is never called. Plugins
+// Init with the core's words for its first problem ("config: key nested.m: unknown key", "config:
+// key path: required key missing") and the plugin is never called. Plugins
 // may therefore trust their config: parse it and read the keys, with no checks of their own
 // beyond what a JSON Schema cannot express.
 //
@@ -529,14 +530,10 @@ class FakeHost {
     if (std::string why = config_schema::Prepare(schema_json, &schema); !why.empty()) {
       return Fail("the plugin's config schema is " + why);
     }
-    rapidjson::SchemaDocument schema_doc(schema);
-    rapidjson::SchemaValidator validator(schema_doc);
-    if (config.Accept(validator)) return true;
-    rapidjson::StringBuffer where;
-    validator.GetInvalidDocumentPointer().Stringify(where);
-    std::string pointer = where.GetString();  // "" is the config itself: shown as "/"
-    return Fail("config: " + (pointer.empty() ? "/" : pointer) + ": fails '" +
-                validator.GetInvalidSchemaKeyword() + "'");
+    std::optional<config_schema::Failure> failure = config_schema::FirstFailure(schema, config);
+    if (!failure) return true;
+    return Fail(failure->path.empty() ? "config: " + failure->message
+                                      : "config: key " + failure->path + ": " + failure->message);
   }
 
   bool FailFromPlugin(const std::string& what, vigil_rc rc) {

@@ -1,4 +1,4 @@
-#include "vigil/core/event_types.hpp"
+#include "vigil/core/event_type_names.hpp"
 
 #include <array>
 
