@@ -50,7 +50,7 @@ std::vector<uint8_t> BuildBatch(uint32_t count, uint32_t bytes) {
 }
 
 // Serves the same batch `batches` times, then EOF.
-class RepeatSource : public vigil::EventSource {
+class RepeatSource : public vigil::events::EventSource {
  public:
   RepeatSource(const std::vector<uint8_t>& batch, uint32_t count, uint64_t batches)
       : batch_(batch), count_(count), left_(batches) {}
@@ -73,19 +73,19 @@ class RepeatSource : public vigil::EventSource {
 };
 
 // Touches every event so nothing is optimised away.
-class SumProcessor : public vigil::EventProcessor {
+class SumProcessor : public vigil::events::EventProcessor {
  public:
-  void Process(const vigil::EventRef& event) override {
+  void Process(const vigil::events::EventRef& event) override {
     sum += vigil_event_get_header(event.record).ts_ns + event.evtnum;
   }
   uint64_t sum = 0;
 };
 
 // Spins ~`spin` iterations per event: a consumer that cannot keep up.
-class SlowProcessor : public vigil::EventProcessor {
+class SlowProcessor : public vigil::events::EventProcessor {
  public:
   explicit SlowProcessor(uint32_t spin) : spin_(spin) {}
-  void Process(const vigil::EventRef& event) override {
+  void Process(const vigil::events::EventRef& event) override {
     uint64_t x = vigil_event_get_header(event.record).ts_ns;
     for (uint32_t i = 0; i < spin_; ++i) x = x * 6364136223846793005ull + 1442695040888963407ull;
     sum += x;
@@ -129,13 +129,13 @@ double RunBaseline(const std::vector<uint8_t>& batch, uint64_t batches) {
 
 struct BusRun {
   double events_per_sec;
-  vigil::SourceCounters counters;
+  vigil::events::SourceCounters counters;
 };
 
-BusRun RunBus(vigil::EventProcessor& processor, const std::vector<uint8_t>& batch, uint32_t count,
-              uint64_t batches, vigil::EventBusOptions options) {
+BusRun RunBus(vigil::events::EventProcessor& processor, const std::vector<uint8_t>& batch,
+              uint32_t count, uint64_t batches, vigil::events::EventBusOptions options) {
   RepeatSource source(batch, count, batches);
-  vigil::EventBus bus(processor, options);
+  vigil::events::EventBus bus(processor, options);
   bus.AddSource(source);
   const auto start = Clock::now();
   if (!bus.Start().ok()) std::abort();
@@ -145,7 +145,7 @@ BusRun RunBus(vigil::EventProcessor& processor, const std::vector<uint8_t>& batc
     std::fprintf(stderr, "bus failed: %s\n", end.message().c_str());
     std::exit(1);
   }
-  const vigil::SourceCounters c = bus.Counters(0);
+  const vigil::events::SourceCounters c = bus.Counters(0);
   return {static_cast<double>(c.events_read) / secs, c};
 }
 
@@ -187,8 +187,8 @@ int main(int argc, char** argv) {
   for (int r = 0; r < config.rounds; ++r) {
     baseline.push_back(RunBaseline(batch, batches));
     SumProcessor sum;
-    const BusRun run =
-        RunBus(sum, batch, config.batch_records, batches, {.on_full = vigil::OnFull::kBlock});
+    const BusRun run = RunBus(sum, batch, config.batch_records, batches,
+                              {.on_full = vigil::events::OnFull::kBlock});
     g_sink = sum.sum;
     if (run.counters.events_processed != events) {
       std::fprintf(stderr, "lost events under block: %llu of %llu\n",
@@ -198,9 +198,9 @@ int main(int argc, char** argv) {
     }
     block.push_back(run.events_per_sec);
     SumProcessor sum_drop;
-    drop.push_back(
-        RunBus(sum_drop, batch, config.batch_records, batches, {.on_full = vigil::OnFull::kDrop})
-            .events_per_sec);
+    drop.push_back(RunBus(sum_drop, batch, config.batch_records, batches,
+                          {.on_full = vigil::events::OnFull::kDrop})
+                       .events_per_sec);
     g_sink = sum_drop.sum;
   }
 
@@ -219,10 +219,11 @@ int main(int argc, char** argv) {
   // A consumer far slower than the source, under drop: counts must balance exactly.
   SlowProcessor slow(200);
   const uint64_t slow_batches = std::max<uint64_t>(batches / 10, 1);
-  const BusRun slow_run = RunBus(slow, batch, config.batch_records, slow_batches,
-                                 {.queue_capacity = 65536, .on_full = vigil::OnFull::kDrop});
+  const BusRun slow_run =
+      RunBus(slow, batch, config.batch_records, slow_batches,
+             {.queue_capacity = 65536, .on_full = vigil::events::OnFull::kDrop});
   g_sink = slow.sum;
-  const vigil::SourceCounters& c = slow_run.counters;
+  const vigil::events::SourceCounters& c = slow_run.counters;
   const bool balanced = c.events_read == c.events_processed + c.events_dropped &&
                         c.events_processed == slow.count &&
                         c.events_read == slow_batches * config.batch_records;

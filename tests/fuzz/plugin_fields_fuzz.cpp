@@ -42,7 +42,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   table.fields = fields.c_str();
   table.extract_fields = Extract;
 
-  const auto lib = vigil::PluginLibrary::FromTable(&table, "built-in");
+  const auto lib = vigil::plugin_host::PluginLibrary::FromTable(&table, "built-in");
   if (!lib.ok()) {
     Require(!lib.status().message().empty(), "an error says what is wrong");
     return 0;
@@ -52,7 +52,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     Require(field.name.find('.') != std::string::npos, "a field name is class.field");
     Require(names.insert(field.name).second, "field names are unique");
     Require(!field.description.empty(), "a field has a description");
-    Require(std::string(vigil::plugin_check::FieldTypeName(vigil::fields::ToAbi(field.type))) != "?", "a field has a known type");
+    Require(
+        std::string(vigil::plugin_check::FieldTypeName(vigil::fields::ToAbi(field.type))) != "?",
+        "a field has a known type");
   }
   return 0;
 }

@@ -49,13 +49,13 @@ vigil_plugin_api GoodTable() {
 }
 
 std::string LoadError(const vigil_plugin_api& t) {
-  auto lib = PluginLibrary::FromTable(&t, "built-in");
+  auto lib = plugin_host::PluginLibrary::FromTable(&t, "built-in");
   return lib.ok() ? "" : lib.status().message();
 }
 
 TEST(PluginTable, GoodTableLoads) {
   vigil_plugin_api t = GoodTable();
-  auto lib = PluginLibrary::FromTable(&t, "built-in");
+  auto lib = plugin_host::PluginLibrary::FromTable(&t, "built-in");
   ASSERT_TRUE(lib.ok()) << lib.status().message();
   EXPECT_EQ((*lib)->name(), "demo");
   EXPECT_EQ((*lib)->version(), "0.1.0");
@@ -65,7 +65,7 @@ TEST(PluginTable, GoodTableLoads) {
 }
 
 TEST(PluginTable, NullTable) {
-  EXPECT_EQ(PluginLibrary::FromTable(nullptr, "x.so").status().message(),
+  EXPECT_EQ(plugin_host::PluginLibrary::FromTable(nullptr, "x.so").status().message(),
             "plugin at x.so: its entry returned no table");
 }
 
@@ -201,7 +201,7 @@ TEST(PluginTable, GoodFieldsAreParsed) {
                  {"name": "d.label", "type": "string", "list": true, "desc": "labels",
                   "arg": {"kind": "key", "required": true}}])";
   t.extract_fields = Extract;
-  auto lib = PluginLibrary::FromTable(&t, "built-in");
+  auto lib = plugin_host::PluginLibrary::FromTable(&t, "built-in");
   ASSERT_TRUE(lib.ok()) << lib.status().message();
   const auto& f = (*lib)->fields();
   ASSERT_EQ(f.size(), 2u);
@@ -215,7 +215,7 @@ TEST(PluginTable, GoodFieldsAreParsed) {
 TEST(PluginTable, ABrokenTableIsInvalid) {
   vigil_plugin_api t = GoodTable();
   t.capabilities = 0;
-  auto lib = PluginLibrary::FromTable(&t, "built-in");
+  auto lib = plugin_host::PluginLibrary::FromTable(&t, "built-in");
   ASSERT_FALSE(lib.ok());
   EXPECT_EQ(lib.status().code(), StatusCode::kInvalid);
 }
@@ -227,12 +227,12 @@ TEST(PluginTable, MalformedExtractEventSourcesAreRefused) {
   t.extract_fields = Extract;
   for (const char* bad : {"", "[", "{}", "[]", R"(["k8s audit"])", R"(["a", "a"])", "[1]"}) {
     t.extract_event_sources = bad;
-    auto lib = PluginLibrary::FromTable(&t, "built-in");
+    auto lib = plugin_host::PluginLibrary::FromTable(&t, "built-in");
     ASSERT_FALSE(lib.ok()) << bad;
     EXPECT_THAT(lib.status().message(), HasSubstr("bad extract_event_sources JSON")) << bad;
   }
   t.extract_event_sources = R"(["k8s_audit", "aws_cloudtrail"])";
-  auto lib = PluginLibrary::FromTable(&t, "built-in");
+  auto lib = plugin_host::PluginLibrary::FromTable(&t, "built-in");
   ASSERT_TRUE(lib.ok()) << lib.status().message();
   EXPECT_EQ((*lib)->extract_sources(), (std::vector<std::string>{"k8s_audit", "aws_cloudtrail"}));
 }
@@ -241,22 +241,22 @@ TEST(PluginInstance, InitFailureSaysWhy) {
   vigil_plugin_api t = GoodTable();
   t.init = FailingInit;
   t.last_error = InitError;
-  auto lib = PluginLibrary::FromTable(&t, "built-in");
+  auto lib = plugin_host::PluginLibrary::FromTable(&t, "built-in");
   ASSERT_TRUE(lib.ok());
-  auto inst = PluginInstance::Create(*lib, "demo", "{}");
+  auto inst = plugin_host::PluginInstance::Create(*lib, "demo", "{}");
   EXPECT_EQ(inst.status().message(), "plugin 'demo': init failed: config file /etc/x is missing");
 
   t.last_error = NoError;
-  lib = PluginLibrary::FromTable(&t, "built-in");
-  EXPECT_EQ(PluginInstance::Create(*lib, "demo", "{}").status().message(),
+  lib = plugin_host::PluginLibrary::FromTable(&t, "built-in");
+  EXPECT_EQ(plugin_host::PluginInstance::Create(*lib, "demo", "{}").status().message(),
             "plugin 'demo': init failed: (the plugin gave no reason)");
 }
 
 TEST(PluginInstance, InitSucceeds) {
   vigil_plugin_api t = GoodTable();
-  auto lib = PluginLibrary::FromTable(&t, "built-in");
+  auto lib = plugin_host::PluginLibrary::FromTable(&t, "built-in");
   ASSERT_TRUE(lib.ok());
-  auto inst = PluginInstance::Create(*lib, "out1", "{}");
+  auto inst = plugin_host::PluginInstance::Create(*lib, "out1", "{}");
   ASSERT_TRUE(inst.ok()) << inst.status().message();
   EXPECT_EQ((*inst)->instance_name(), "out1");
   EXPECT_NE((*inst)->state(), nullptr);
@@ -285,23 +285,24 @@ class PluginFiles : public ::testing::Test {
   }
   std::string Error(const std::string& library,
                     const std::optional<std::string>& sha = std::nullopt) {
-    auto lib = LoadPluginLibrary(library, sha, options_);
+    auto lib = plugin_host::LoadPluginLibrary(library, sha, options_);
     return lib.ok() ? "" : lib.status().message();
   }
 
   fs::path dir_;
-  PluginLoadOptions options_;
+  plugin_host::PluginLoadOptions options_;
 };
 
 TEST_F(PluginFiles, LoadsByNameAndByAbsolutePath) {
   fs::path p = Install("good", "libminimal.so");
-  auto lib = LoadPluginLibrary(DefaultLibraryFileName("minimal"), std::nullopt, options_);
+  auto lib = plugin_host::LoadPluginLibrary(plugin_host::DefaultLibraryFileName("minimal"),
+                                            std::nullopt, options_);
   ASSERT_TRUE(lib.ok()) << lib.status().message();
   EXPECT_EQ((*lib)->name(), "minimal");
   EXPECT_EQ((*lib)->origin(), p.string());
-  auto inst = PluginInstance::Create(*lib, "minimal", "{}");
+  auto inst = plugin_host::PluginInstance::Create(*lib, "minimal", "{}");
   ASSERT_TRUE(inst.ok()) << inst.status().message();
-  EXPECT_TRUE(LoadPluginLibrary(p.string(), std::nullopt, options_).ok());
+  EXPECT_TRUE(plugin_host::LoadPluginLibrary(p.string(), std::nullopt, options_).ok());
 }
 
 // The loader names each library by its descriptor: two libraries, loaded one after the other and
@@ -310,22 +311,22 @@ TEST_F(PluginFiles, EachFileLoadsItsOwnLibrary) {
   Install("good", "libminimal.so");
   fs::path other = Install("half_source", "libhalf.so");
   {
-    auto first = LoadPluginLibrary("libminimal.so", std::nullopt, options_);
+    auto first = plugin_host::LoadPluginLibrary("libminimal.so", std::nullopt, options_);
     ASSERT_TRUE(first.ok()) << first.status().message();
   }
-  auto second = LoadPluginLibrary("libhalf.so", std::nullopt, options_);
+  auto second = plugin_host::LoadPluginLibrary("libhalf.so", std::nullopt, options_);
   EXPECT_THAT(second.status().message(), HasSubstr(other.string()));
   EXPECT_THAT(second.status().message(), HasSubstr("declares capability 'source'"));
-  auto kept = LoadPluginLibrary("libminimal.so", std::nullopt, options_);
+  auto kept = plugin_host::LoadPluginLibrary("libminimal.so", std::nullopt, options_);
   ASSERT_TRUE(kept.ok());
-  auto again = LoadPluginLibrary("libhalf.so", std::nullopt, options_);
+  auto again = plugin_host::LoadPluginLibrary("libhalf.so", std::nullopt, options_);
   EXPECT_FALSE(again.ok());
 }
 
 TEST_F(PluginFiles, NotFound) {
   EXPECT_EQ(Error("libnothere.so"),
             "plugin library 'libnothere.so' not found in plugin_paths (" + dir_.string() + ")");
-  auto lib = LoadPluginLibrary("libnothere.so", std::nullopt, options_);
+  auto lib = plugin_host::LoadPluginLibrary("libnothere.so", std::nullopt, options_);
   ASSERT_FALSE(lib.ok());
   EXPECT_EQ(lib.status().code(), StatusCode::kNotFound);
   EXPECT_EQ(lib.status().Prefixed("plugins[0]").code(), StatusCode::kNotFound);
@@ -427,9 +428,9 @@ TEST_F(PluginFiles, BrokenLibraries) {
 
 TEST_F(PluginFiles, InitFailingInALibrary) {
   Install("init_fails", "libinitfails.so");
-  auto lib = LoadPluginLibrary("libinitfails.so", std::nullopt, options_);
+  auto lib = plugin_host::LoadPluginLibrary("libinitfails.so", std::nullopt, options_);
   ASSERT_TRUE(lib.ok()) << lib.status().message();
-  EXPECT_EQ(PluginInstance::Create(*lib, "minimal", "{}").status().message(),
+  EXPECT_EQ(plugin_host::PluginInstance::Create(*lib, "minimal", "{}").status().message(),
             "plugin 'minimal': init failed: cannot reach the thing it needs");
 }
 
@@ -472,23 +473,29 @@ class ThrowingPlugin : public vigil::sdk::Plugin {
 };
 
 TEST(PluginInstance, ExceptionsThroughTheWrapperBecomeMessages) {
-  auto lib = PluginLibrary::FromTable(vigil::sdk::PluginTable<ThrowingPlugin>(), "built-in");
+  auto lib =
+      plugin_host::PluginLibrary::FromTable(vigil::sdk::PluginTable<ThrowingPlugin>(), "built-in");
   ASSERT_TRUE(lib.ok()) << lib.status().message();
-  EXPECT_EQ(PluginInstance::Create(*lib, "thrower", R"({"fail_init": true})").status().message(),
+  EXPECT_EQ(plugin_host::PluginInstance::Create(*lib, "thrower", R"({"fail_init": true})")
+                .status()
+                .message(),
             "plugin 'thrower': init failed: init threw: the config asked for it");
 
-  auto inst = PluginInstance::Create(*lib, "thrower", "{}");
+  auto inst = plugin_host::PluginInstance::Create(*lib, "thrower", "{}");
   ASSERT_TRUE(inst.ok()) << inst.status().message();
-  EXPECT_EQ(PluginSource::Open(**inst, "/no/such/trace").status().message(),
+  auto failed = runtime::PluginSource::Open(**inst, "/no/such/trace");
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.status().message(),
             "plugin 'thrower': open failed: open threw: cannot open '/no/such/trace'");
+  EXPECT_EQ(failed.status().code(), StatusCode::kUnavailable);  // it may open later
 
-  auto source = PluginSource::Open(**inst, "ok");
+  auto source = runtime::PluginSource::Open(**inst, "ok");
   ASSERT_TRUE(source.ok()) << source.status().message();
   vigil_event_batch batch{};
   EXPECT_EQ((*source)->NextBatch(&batch), VIGIL_FAILURE);
   EXPECT_EQ((*source)->LastError(), "next_batch threw");
 
-  PluginOutput output(**inst);
+  runtime::PluginOutput output(**inst);
   EXPECT_EQ(output.Deliver(nullptr, 0), VIGIL_RETRY_LATER);
   EXPECT_EQ(output.LastError(), "deliver threw: connection refused");
 }

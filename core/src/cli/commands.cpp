@@ -49,7 +49,7 @@ void PrintJson(const rapidjson::StringBuffer& buf) { std::printf("%s\n", buf.Get
 // Every lib*.so in the plugin paths, loaded and checked, or the reason it cannot be.
 struct Found {
   std::string path;
-  StatusOr<std::shared_ptr<const PluginLibrary>> library;
+  StatusOr<std::shared_ptr<const plugin_host::PluginLibrary>> library;
 };
 
 std::vector<Found> FindPlugins(const config::Config& cfg) {
@@ -65,8 +65,8 @@ std::vector<Found> FindPlugins(const config::Config& cfg) {
     }
     std::sort(files.begin(), files.end());
     for (const fs::path& f : files) {
-      found.push_back(
-          {f.string(), LoadPluginLibrary(f.string(), std::nullopt, LoadOptionsFrom(cfg))});
+      found.push_back({f.string(), plugin_host::LoadPluginLibrary(f.string(), std::nullopt,
+                                                                  runtime::LoadOptionsFrom(cfg))});
     }
   }
   return found;
@@ -113,7 +113,7 @@ int Run(const CommonArgs& args) {
   if (cfg->allow_insecure_plugins) {
     log::warning("allow_insecure_plugins is on: plugin ownership and permission checks are off");
   }
-  Status s = RunVigil(*cfg);
+  Status s = runtime::RunVigil(*cfg);
   if (!s.ok()) {
     log::error("{}", s.message());
     return 1;
@@ -130,11 +130,11 @@ int Validate(const CommonArgs& args) {
   if (!cfg.ok()) {
     errors.push_back(cfg.status().message());
   } else {
-    ResolvedPlugins resolved = ResolvePlugins(*cfg);
+    runtime::ResolvedPlugins resolved = runtime::ResolvePlugins(*cfg);
     errors = resolved.errors;
     // The rules are checked against the plugins that did load: each problem is worth knowing,
     // but a plugin that failed is one error, not one more per use of its fields.
-    const RulesSetup setup(resolved, nullptr, "validate");
+    const runtime::RulesSetup setup(resolved, nullptr, "validate");
     setup.Load(cfg->rules_files, diags, &stats);
     if (!errors.empty()) diags = setup.WithoutUnprovidedFieldClasses(diags, &unreported);
   }
@@ -214,7 +214,7 @@ int Plugins(const CommonArgs& args) {
         w.Key("error");
         w.String(f.library.status().message().c_str());
       } else {
-        const PluginLibrary& lib = **f.library;
+        const plugin_host::PluginLibrary& lib = **f.library;
         w.Key("name");
         w.String(lib.name().c_str());
         w.Key("version");
@@ -258,7 +258,7 @@ int Plugins(const CommonArgs& args) {
       std::printf("%s\n  not loadable: %s\n", f.path.c_str(), f.library.status().message().c_str());
       continue;
     }
-    const PluginLibrary& lib = **f.library;
+    const plugin_host::PluginLibrary& lib = **f.library;
     std::printf("%s %s (%s)\n  %s\n  path: %s\n", lib.name().c_str(), lib.version().c_str(),
                 plugin_check::CapabilityNames(lib.capabilities()).c_str(),
                 lib.api().description ? lib.api().description : "", f.path.c_str());

@@ -401,7 +401,7 @@ void ConfigReader::ReadOutputs(const Member& m, Config& cfg) {
 // An output's delivery settings (the router's OutputOptions).
 ConfigReader::Settings ConfigReader::OutputSettings(OutputSpec& spec) {
   constexpr uint64_t kMaxU32 = std::numeric_limits<uint32_t>::max();
-  OutputOptions& o = spec.options;
+  router::OutputOptions& o = spec.options;
   return {
       {"min_priority", [this, &o](const Member& m) { ReadPriority(m, &o.min_priority); }},
       Uint("queue_capacity", 1, kMaxU32, &o.queue_capacity),
@@ -445,7 +445,7 @@ void ConfigReader::Read(const YAML::Node& root, Config& cfg) {
   };
   EngineConfig& e = cfg.engine;
   state::StateOptions& st = cfg.state;
-  AlertJsonOptions& json = cfg.alert_json;
+  router::AlertJsonOptions& json = cfg.alert_json;
   const Settings settings = {
       {"plugin_paths", strings(&cfg.plugin_paths)},
       Bool("allow_insecure_plugins", &cfg.allow_insecure_plugins),
@@ -459,7 +459,7 @@ void ConfigReader::Read(const YAML::Node& root, Config& cfg) {
            {"on_full",
             [&](const Member& m) {
               if (auto v = ReadChoice(m, "on_full policy", {"block", "drop"})) {
-                e.on_full = *v == 0 ? OnFull::kBlock : OnFull::kDrop;
+                e.on_full = *v == 0 ? events::OnFull::kBlock : events::OnFull::kDrop;
               }
             }},
            Time("shutdown_timeout_ms", &e.shutdown_timeout),

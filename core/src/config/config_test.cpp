@@ -32,7 +32,7 @@ TEST(LoadConfig, EmptyFileGivesDefaults) {
   EXPECT_TRUE(cfg->outputs.empty());
   EXPECT_EQ(cfg->log.level, log::Level::kInfo);
   EXPECT_EQ(cfg->engine.queue_capacity, 65536u);
-  EXPECT_EQ(cfg->engine.on_full, OnFull::kBlock);
+  EXPECT_EQ(cfg->engine.on_full, events::OnFull::kBlock);
   EXPECT_EQ(cfg->engine.shutdown_timeout, std::chrono::milliseconds(5000));
   EXPECT_EQ(cfg->engine.stats_interval, std::chrono::seconds(0));
   EXPECT_EQ(cfg->hostname, "");
@@ -84,7 +84,7 @@ TEST(LoadConfig, ReadsEveryKey) {
 
   EXPECT_EQ(cfg->log.level, log::Level::kDebug);
   EXPECT_EQ(cfg->engine.queue_capacity, 1024u);
-  EXPECT_EQ(cfg->engine.on_full, OnFull::kDrop);
+  EXPECT_EQ(cfg->engine.on_full, events::OnFull::kDrop);
   EXPECT_EQ(cfg->engine.shutdown_timeout, std::chrono::milliseconds(2000));
   EXPECT_EQ(cfg->engine.stats_interval, std::chrono::seconds(60));
   EXPECT_EQ(cfg->hostname, "node-1");
@@ -237,7 +237,7 @@ TEST(LoadConfig, EnumsAreCaseInsensitive) {
   EXPECT_EQ(cfg->outputs[0].options.min_priority, VIGIL_PRIORITY_CRITICAL);
   EXPECT_EQ(cfg->outputs[1].options.min_priority, VIGIL_PRIORITY_INFORMATIONAL);
   EXPECT_EQ(cfg->log.level, log::Level::kWarning);
-  EXPECT_EQ(cfg->engine.on_full, OnFull::kDrop);
+  EXPECT_EQ(cfg->engine.on_full, events::OnFull::kDrop);
 }
 
 TEST(LoadConfig, PluginNames) {

@@ -37,7 +37,7 @@ TEST(Overrides, SetsScalarsListsAndNestedKeys) {
   EXPECT_EQ(cfg->log.level, log::Level::kDebug);
   EXPECT_EQ(cfg->outputs[0].config.node["format"].as<std::string>(), "json");
   EXPECT_THAT(cfg->rules_files, ElementsAre("a.yaml", "b/"));
-  EXPECT_EQ(cfg->engine.on_full, OnFull::kDrop);  // `engine` did not exist: created.
+  EXPECT_EQ(cfg->engine.on_full, events::OnFull::kDrop);  // `engine` did not exist: created.
   EXPECT_EQ(cfg->outputs[1].options.min_priority, VIGIL_PRIORITY_ERROR);
   EXPECT_EQ(cfg->hostname, "node-7");
 }

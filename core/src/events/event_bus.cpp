@@ -16,7 +16,7 @@
 #include "vigil/event_record.h"
 #include "wake_signal.hpp"
 
-namespace vigil {
+namespace vigil::events {
 
 using events_internal::Chunk;
 using events_internal::kCacheLine;
@@ -518,4 +518,4 @@ SourceCounters EventBus::Counters(uint32_t source_id) const {
   return impl_->CountersOf(*impl_->sources_[source_id]);
 }
 
-}  // namespace vigil
+}  // namespace vigil::events

@@ -17,7 +17,7 @@
 
 #include "vigil/event_record.h"
 
-namespace vigil {
+namespace vigil::events {
 namespace {
 
 using std::chrono::milliseconds;
@@ -508,4 +508,4 @@ TEST(EventBusTest, NoSourcesEndsAtOnceAndDestructorStops) {
 }
 
 }  // namespace
-}  // namespace vigil
+}  // namespace vigil::events

@@ -14,7 +14,7 @@ constexpr uint64_t kMaxValues = 1u << 20;
 
 class PluginExtractor final : public Extractor {
  public:
-  PluginExtractor(PluginInstance* instance, const FieldInfo& field, uint32_t id,
+  PluginExtractor(plugin_host::PluginInstance* instance, const FieldInfo& field, uint32_t id,
                   const FieldArg& arg)
       : instance_(instance), field_(field), type_(ToAbi(field.type)), arg_(arg) {
     request_.field_id = id;
@@ -83,7 +83,7 @@ class PluginExtractor final : public Extractor {
   }
 
  private:
-  PluginInstance* instance_;
+  plugin_host::PluginInstance* instance_;
   const FieldInfo& field_;
   vigil_field_type type_;
   FieldArg arg_;
@@ -95,7 +95,8 @@ class PluginExtractor final : public Extractor {
 
 class PluginProvider final : public FieldProvider {
  public:
-  PluginProvider(std::shared_ptr<const PluginLibrary> library, PluginInstance* instance)
+  PluginProvider(std::shared_ptr<const plugin_host::PluginLibrary> library,
+                 plugin_host::PluginInstance* instance)
       : library_(std::move(library)), instance_(instance), name_(library_->name()) {
     if (!library_->extract_sources().empty()) {
       sources_ = library_->extract_sources();
@@ -120,8 +121,8 @@ class PluginProvider final : public FieldProvider {
   }
 
  private:
-  std::shared_ptr<const PluginLibrary> library_;
-  PluginInstance* instance_;
+  std::shared_ptr<const plugin_host::PluginLibrary> library_;
+  plugin_host::PluginInstance* instance_;
   std::string name_;
   std::vector<std::string> sources_;
 };
@@ -129,7 +130,7 @@ class PluginProvider final : public FieldProvider {
 // evt.plugininfo: the source plugin's one-line rendering of its event (event_to_string).
 class PluginInfoExtractor final : public Extractor {
  public:
-  explicit PluginInfoExtractor(PluginInstance* instance) : instance_(instance) {}
+  explicit PluginInfoExtractor(plugin_host::PluginInstance* instance) : instance_(instance) {}
   std::span<const Value> Extract(const EventContext& e) override {
     if (!instance_) return {};
     vigil_event_input input{e.record, e.len, e.evtnum, e.source_name ? e.source_name->c_str() : ""};
@@ -141,14 +142,15 @@ class PluginInfoExtractor final : public Extractor {
   }
 
  private:
-  PluginInstance* instance_;
+  plugin_host::PluginInstance* instance_;
   std::string text_;
   Value value_;
 };
 
 class PluginInfoProvider final : public FieldProvider {
  public:
-  PluginInfoProvider(std::shared_ptr<const PluginLibrary> library, PluginInstance* instance)
+  PluginInfoProvider(std::shared_ptr<const plugin_host::PluginLibrary> library,
+                     plugin_host::PluginInstance* instance)
       : library_(std::move(library)),
         instance_(instance),
         name_(library_->name()),
@@ -168,21 +170,23 @@ class PluginInfoProvider final : public FieldProvider {
   }
 
  private:
-  std::shared_ptr<const PluginLibrary> library_;
-  PluginInstance* instance_;
+  std::shared_ptr<const plugin_host::PluginLibrary> library_;
+  plugin_host::PluginInstance* instance_;
   std::string name_, source_;
   std::vector<FieldInfo> fields_;
 };
 
 }  // namespace
 
-std::shared_ptr<FieldProvider> MakePluginInfoProvider(std::shared_ptr<const PluginLibrary> library,
-                                                      PluginInstance* instance) {
+std::shared_ptr<FieldProvider> MakePluginInfoProvider(
+    std::shared_ptr<const plugin_host::PluginLibrary> library,
+    plugin_host::PluginInstance* instance) {
   return std::make_shared<PluginInfoProvider>(std::move(library), instance);
 }
 
-std::shared_ptr<FieldProvider> MakePluginFieldProvider(std::shared_ptr<const PluginLibrary> library,
-                                                       PluginInstance* instance) {
+std::shared_ptr<FieldProvider> MakePluginFieldProvider(
+    std::shared_ptr<const plugin_host::PluginLibrary> library,
+    plugin_host::PluginInstance* instance) {
   return std::make_shared<PluginProvider>(std::move(library), instance);
 }
 

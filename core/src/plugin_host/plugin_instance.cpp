@@ -4,7 +4,7 @@
 #include "vigil/core/log.hpp"
 #include "vigil/core/plugin_host.hpp"
 
-namespace vigil {
+namespace vigil::plugin_host {
 namespace {
 
 log::Level FromPluginLevel(vigil_log_level level) {
@@ -63,4 +63,4 @@ std::string PluginInstance::LastError() const {
   return e ? e : "";
 }
 
-}  // namespace vigil
+}  // namespace vigil::plugin_host

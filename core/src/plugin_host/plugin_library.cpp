@@ -4,7 +4,7 @@
 #include "vigil/core/plugin_host.hpp"
 #include "vigil/plugin_check.hpp"
 
-namespace vigil {
+namespace vigil::plugin_host {
 
 StatusOr<std::shared_ptr<const PluginLibrary>> PluginLibrary::FromTable(
     const vigil_plugin_api* table, std::string origin, std::shared_ptr<void> keep_alive) {
@@ -40,4 +40,4 @@ std::string PluginLibrary::InitSchema() const {
   return schema ? schema : "";
 }
 
-}  // namespace vigil
+}  // namespace vigil::plugin_host

@@ -20,7 +20,7 @@
 #include "vigil/core/log.hpp"
 #include "vigil/core/plugin_host.hpp"
 
-namespace vigil {
+namespace vigil::plugin_host {
 namespace fs = std::filesystem;
 namespace {
 
@@ -241,4 +241,4 @@ StatusOr<std::shared_ptr<const PluginLibrary>> LoadPluginLibrary(
   return PluginLibrary::FromTable(entry(), path, lib);
 }
 
-}  // namespace vigil
+}  // namespace vigil::plugin_host

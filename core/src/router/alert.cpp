@@ -6,7 +6,7 @@
 #include <cmath>
 #include <numeric>
 
-namespace vigil {
+namespace vigil::router {
 namespace {
 
 // RapidJSON output stream appending to a std::string.
@@ -125,4 +125,4 @@ void FillAlertView(const Alert& alert, const std::string& json, std::vector<cons
   view->json_len = static_cast<uint32_t>(json.size());
 }
 
-}  // namespace vigil
+}  // namespace vigil::router

@@ -8,7 +8,7 @@
 #include <ctime>
 #include <limits>
 
-namespace vigil {
+namespace vigil::router {
 namespace {
 
 // 2026-11-27T20:03:23.123456789Z
@@ -232,4 +232,4 @@ TEST(AlertViewTest, PointsIntoTheAlert) {
 }
 
 }  // namespace
-}  // namespace vigil
+}  // namespace vigil::router

@@ -7,7 +7,7 @@
 
 #include "vigil/core/log.hpp"
 
-namespace vigil {
+namespace vigil::router {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -306,4 +306,4 @@ std::vector<std::pair<std::string, OutputCounters>> OutputRouter::AllCounters() 
   return out;
 }
 
-}  // namespace vigil
+}  // namespace vigil::router

@@ -8,7 +8,7 @@
 #include <mutex>
 #include <thread>
 
-namespace vigil {
+namespace vigil::router {
 namespace {
 
 using namespace std::chrono_literals;
@@ -410,4 +410,4 @@ TEST(OutputRouterTest, AddOutputChecks) {
 }
 
 }  // namespace
-}  // namespace vigil
+}  // namespace vigil::router

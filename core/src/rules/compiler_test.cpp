@@ -620,7 +620,7 @@ TEST_F(Rules, Outputs) {
             "  priority: WARNING\n  tags: [z, a]\n"});
   ASSERT_TRUE(rs) << Errors();
   ASSERT_THAT(Matches(*rs, *EventTypeCode("openat")), ElementsAre("r"));
-  Alert a = rs->MakeAlert(0, last_ctx_, "node-1");
+  router::Alert a = rs->MakeAlert(0, last_ctx_, "node-1");
   EXPECT_EQ(a.rule, "r");
   EXPECT_EQ(a.priority, VIGIL_PRIORITY_WARNING);
   EXPECT_EQ(a.hostname, "node-1");
@@ -629,16 +629,16 @@ TEST_F(Rules, Outputs) {
             "p=bash n=42 b=false l=(a,b) ip=10.0.0.1 miss=<NA> t=openat k=<NA>. %42 "
             "100% at " +
                 alert_format::FormatTimeOfDay(1700000000123456789ull) + ".");
-  std::map<std::string, AlertFieldValue> f;
-  for (const AlertField& x : a.output_fields) f[x.name] = x.value;
-  EXPECT_EQ(f["t.str"], AlertFieldValue(std::string("bash")));
-  EXPECT_EQ(f["t.u"], AlertFieldValue(uint64_t{42}));
-  EXPECT_EQ(f["t.b"], AlertFieldValue(false));
-  EXPECT_EQ(f["t.str2"], AlertFieldValue(std::monostate{}));
-  EXPECT_EQ(f["evt.time"], AlertFieldValue(uint64_t{1700000000123456789ull}));
-  EXPECT_EQ(f["t.key[x]"], AlertFieldValue(std::monostate{}));
-  EXPECT_EQ(f["t.list"],
-            AlertFieldValue(std::vector<AlertFieldItem>{std::string("a"), std::string("b")}));
+  std::map<std::string, router::AlertFieldValue> f;
+  for (const router::AlertField& x : a.output_fields) f[x.name] = x.value;
+  EXPECT_EQ(f["t.str"], router::AlertFieldValue(std::string("bash")));
+  EXPECT_EQ(f["t.u"], router::AlertFieldValue(uint64_t{42}));
+  EXPECT_EQ(f["t.b"], router::AlertFieldValue(false));
+  EXPECT_EQ(f["t.str2"], router::AlertFieldValue(std::monostate{}));
+  EXPECT_EQ(f["evt.time"], router::AlertFieldValue(uint64_t{1700000000123456789ull}));
+  EXPECT_EQ(f["t.key[x]"], router::AlertFieldValue(std::monostate{}));
+  EXPECT_EQ(f["t.list"], router::AlertFieldValue(std::vector<router::AlertFieldItem>{
+                             std::string("a"), std::string("b")}));
   EXPECT_THAT(a.tags, ElementsAre("z", "a"));
 }
 

@@ -74,7 +74,7 @@ OutputFormat OutputFormat::Parse(std::string_view text, const BindFn& bind,
 }
 
 void OutputFormat::Render(const EvalState& s, std::string* message,
-                          std::vector<AlertField>* fields) const {
+                          std::vector<router::AlertField>* fields) const {
   message->clear();
   fields->clear();
   for (const Piece& p : pieces_) {
@@ -83,7 +83,7 @@ void OutputFormat::Render(const EvalState& s, std::string* message,
     std::span<const Value> values = p.slot->Get(s);
     const fields::FieldInfo& info = p.slot->info();
     bool seen = false;
-    for (const AlertField& f : *fields) seen = seen || f.name == p.field_text;
+    for (const router::AlertField& f : *fields) seen = seen || f.name == p.field_text;
     if (values.empty()) {
       message->append("<NA>");
       if (!seen) fields->push_back({p.field_text, std::monostate{}});
@@ -91,7 +91,8 @@ void OutputFormat::Render(const EvalState& s, std::string* message,
     }
     std::string text;
     if (info.name == "evt.time") {
-      text = alert_format::FormatTimeOfDay(values[0].num);  // Falco prints %evt.time as a time of day
+      // Falco prints %evt.time as a time of day.
+      text = alert_format::FormatTimeOfDay(values[0].num);
     } else if (info.is_list) {
       text.push_back('(');
       for (size_t i = 0; i < values.size(); ++i) {
@@ -105,7 +106,7 @@ void OutputFormat::Render(const EvalState& s, std::string* message,
     message->append(text);
     if (seen) continue;
     if (info.is_list) {
-      std::vector<AlertFieldItem> items;
+      std::vector<router::AlertFieldItem> items;
       for (const Value& v : values) items.push_back(ToAlertItem(v, info.type));
       fields->push_back({p.field_text, std::move(items)});
     } else {

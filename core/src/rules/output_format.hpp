@@ -28,7 +28,8 @@ class OutputFormat {
                             std::vector<Problem>* problems);
 
   // The message, and output_fields (each referenced field once, by the text written).
-  void Render(const EvalState& s, std::string* message, std::vector<AlertField>* fields) const;
+  void Render(const EvalState& s, std::string* message,
+              std::vector<router::AlertField>* fields) const;
 
  private:
   struct Piece {

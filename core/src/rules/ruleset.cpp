@@ -37,10 +37,10 @@ void RulesetImpl::Evaluate(const fields::EventContext& event, std::vector<size_t
   if (matches->size() > 1) std::sort(matches->begin(), matches->end());
 }
 
-Alert RulesetImpl::MakeAlert(size_t rule_index, const fields::EventContext& event,
-                             const std::string& hostname) {
+router::Alert RulesetImpl::MakeAlert(size_t rule_index, const fields::EventContext& event,
+                                     const std::string& hostname) {
   const CompiledRule& rule = rules_[rule_index];
-  Alert a;
+  router::Alert a;
   a.time_ns = event.ts_ns;
   a.priority = rule.priority;
   a.rule = rule.name;

@@ -26,8 +26,8 @@ class RulesetImpl final : public Ruleset {
 
   const std::vector<CompiledRule>& rules() const override { return rules_; }
   void Evaluate(const fields::EventContext& event, std::vector<size_t>* matches) override;
-  Alert MakeAlert(size_t rule_index, const fields::EventContext& event,
-                  const std::string& hostname) override;
+  router::Alert MakeAlert(size_t rule_index, const fields::EventContext& event,
+                          const std::string& hostname) override;
   const std::vector<std::string>& sources() const override { return sources_; }
   std::vector<uint16_t> EventTypesFor(const std::string& source) const override;
 

@@ -364,7 +364,7 @@ void AppendRendered(const Value& v, FieldType type, std::string* out) {
   }
 }
 
-AlertFieldItem ToAlertItem(const Value& v, FieldType type) {
+router::AlertFieldItem ToAlertItem(const Value& v, FieldType type) {
   switch (type) {
     case FieldType::kUint64:
     case FieldType::kRelTime:
@@ -382,8 +382,8 @@ AlertFieldItem ToAlertItem(const Value& v, FieldType type) {
   }
 }
 
-AlertFieldValue ToAlertValue(const Value& v, FieldType type) {
-  return std::visit([](auto&& x) -> AlertFieldValue { return x; }, ToAlertItem(v, type));
+router::AlertFieldValue ToAlertValue(const Value& v, FieldType type) {
+  return std::visit([](auto&& x) -> router::AlertFieldValue { return x; }, ToAlertItem(v, type));
 }
 
 }  // namespace vigil::rules

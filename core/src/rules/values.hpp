@@ -87,7 +87,7 @@ class PathPrefixSet {
 // true/false, addresses as text, networks as CIDR, bytes as they are.
 void AppendRendered(const Value& v, FieldType type, std::string* out);
 // A value as Falco puts it in output_fields (numbers stay numbers), and one item of a list field.
-AlertFieldValue ToAlertValue(const Value& v, FieldType type);
-AlertFieldItem ToAlertItem(const Value& v, FieldType type);
+router::AlertFieldValue ToAlertValue(const Value& v, FieldType type);
+router::AlertFieldItem ToAlertItem(const Value& v, FieldType type);
 
 }  // namespace vigil::rules

@@ -16,7 +16,7 @@
 #include "vigil/core/sources.hpp"
 #include "vigil/core/syscall_state.hpp"
 
-namespace vigil {
+namespace vigil::runtime {
 namespace {
 using Clock = std::chrono::steady_clock;
 
@@ -36,12 +36,12 @@ std::string HostName(const config::Config& cfg) {
 // something the operator must hear about, through the same outputs as any other alert.
 class DropWatch {
  public:
-  DropWatch(OutputRouter& router, std::string hostname)
+  DropWatch(router::OutputRouter& router, std::string hostname)
       : router_(router), hostname_(std::move(hostname)) {}
 
-  void Check(const EventBusStats& stats) {
+  void Check(const events::EventBusStats& stats) {
     seen_.resize(stats.sources.size(), 0);
-    for (const SourceStats& s : stats.sources) {
+    for (const events::SourceStats& s : stats.sources) {
       uint64_t total = s.counters.events_dropped;
       if (total == seen_[s.source_id]) continue;
       uint64_t delta = total - seen_[s.source_id];
@@ -51,7 +51,7 @@ class DropWatch {
           "all)",
           delta, s.name, total);
       log::warning("{}", msg);
-      auto alert = std::make_shared<Alert>();
+      auto alert = std::make_shared<router::Alert>();
       alert->time_ns = NowNs();
       alert->priority = VIGIL_PRIORITY_CRITICAL;
       alert->rule = "vigil internal: event drop";
@@ -66,12 +66,12 @@ class DropWatch {
   }
 
  private:
-  OutputRouter& router_;
+  router::OutputRouter& router_;
   std::string hostname_;
   std::vector<uint64_t> seen_;
 };
 
-std::string FormatCounters(const EventBusStats& bus, const OutputRouter& router,
+std::string FormatCounters(const events::EventBusStats& bus, const router::OutputRouter& router,
                            const state::SyscallState* syscall_state, const ParseStage& parsers,
                            const std::vector<std::unique_ptr<PluginSource>>& sources) {
   std::string out;
@@ -82,8 +82,8 @@ std::string FormatCounters(const EventBusStats& bus, const OutputRouter& router,
         "malformed={}; ",
         c.threads, c.processes, c.fds, c.evicted, c.fds_evicted, c.missing_thread, c.malformed);
   }
-  for (const SourceStats& s : bus.sources) {
-    const SourceCounters& c = s.counters;
+  for (const events::SourceStats& s : bus.sources) {
+    const events::SourceCounters& c = s.counters;
     out += fmt::format("source {}: read={} queued={} dropped={} invalid={} processed={}", s.name,
                        c.events_read, c.events_queued, c.events_dropped, c.invalid_records,
                        c.events_processed);
@@ -206,7 +206,7 @@ struct Daemon::Stages {
   rules::LoadStats rules_stats;
   // 4. outputs
   std::vector<std::unique_ptr<PluginOutput>> outputs;
-  std::unique_ptr<OutputRouter> router;
+  std::unique_ptr<router::OutputRouter> router;
   // 5. parsers
   ParseStage parsers;
   // 6. engine
@@ -215,12 +215,12 @@ struct Daemon::Stages {
   // 7. sources
   std::vector<std::unique_ptr<PluginSource>> sources;
   // 8. bus
-  std::unique_ptr<EventBus> bus;
+  std::unique_ptr<events::EventBus> bus;
 };
 
 namespace {
 
-bool IsSyscallSource(const PluginLibrary& lib) {
+bool IsSyscallSource(const plugin_host::PluginLibrary& lib) {
   return lib.Has(VIGIL_CAP_SOURCE) && std::string_view(lib.api().event_source) == kSyscallSource;
 }
 
@@ -275,7 +275,7 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::Create(const config::Config& cfg,
   }
 
   // 4. outputs
-  s.router = std::make_unique<OutputRouter>(RouterOptions{cfg.alert_json});
+  s.router = std::make_unique<router::OutputRouter>(router::RouterOptions{cfg.alert_json});
   for (size_t i = 0; i < s.running.outputs.size(); ++i) {
     s.outputs.push_back(std::make_unique<PluginOutput>(*s.running.outputs[i]));
     if (Status st = s.router->AddOutput(*s.outputs.back(), cfg.outputs[i].options); !st.ok()) {
@@ -309,13 +309,13 @@ Status Daemon::Run() {
   const config::Config& cfg = cfg_;
 
   // 7. sources, and 8. the bus they feed
-  EventBusOptions bus_options;
+  events::EventBusOptions bus_options;
   bus_options.queue_capacity = cfg.engine.queue_capacity;
   bus_options.on_full = cfg.engine.on_full;
   bus_options.shutdown_timeout = cfg.engine.shutdown_timeout;
-  s.bus = std::make_unique<EventBus>(*s.engine, bus_options);
+  s.bus = std::make_unique<events::EventBus>(*s.engine, bus_options);
   for (size_t i = 0; i < s.running.plugins.size(); ++i) {
-    PluginInstance& inst = *s.running.plugins[i];
+    plugin_host::PluginInstance& inst = *s.running.plugins[i];
     if (!inst.library().Has(VIGIL_CAP_SOURCE)) continue;
     auto src = PluginSource::Open(inst, s.resolved.plugins[i].open_params);
     if (!src.ok()) return src.status().Prefixed(s.resolved.plugins[i].pos.ToString());
@@ -404,4 +404,4 @@ Status RunVigil(const config::Config& cfg, const RunOptions& options) {
   return (*daemon)->Run();
 }
 
-}  // namespace vigil
+}  // namespace vigil::runtime

@@ -7,7 +7,7 @@
 #include "vigil/event_record.h"
 #include "vigil/event_types.h"
 
-namespace vigil {
+namespace vigil::runtime {
 namespace {
 
 using ::testing::ElementsAre;
@@ -70,4 +70,4 @@ TEST(SelectSyscallEventTypes, UnknownNamesAreErrorsWithThePlace) {
 }
 
 }  // namespace
-}  // namespace vigil
+}  // namespace vigil::runtime

@@ -5,9 +5,9 @@
 #include "vigil/core/event_type_names.hpp"
 #include "vigil/core/log.hpp"
 
-namespace vigil {
+namespace vigil::runtime {
 
-void ParseStage::Add(PluginInstance& parser) {
+void ParseStage::Add(plugin_host::PluginInstance& parser) {
   auto p = std::make_unique<Parser>();
   p->instance = &parser;
   uint32_t n = 0;
@@ -48,4 +48,4 @@ std::vector<ParserCounters> ParseStage::counters() const {
   return out;
 }
 
-}  // namespace vigil
+}  // namespace vigil::runtime

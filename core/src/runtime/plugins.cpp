@@ -12,7 +12,7 @@
 #include "vigil/event_types.h"
 #include "vigil/plugin_check.hpp"
 
-namespace vigil {
+namespace vigil::runtime {
 namespace {
 
 std::string Where(const config::SourcePos& pos, const char* section, size_t index,
@@ -25,9 +25,9 @@ StatusOr<ResolvedPlugin> Resolve(const config::Config& cfg, const std::string& w
                                  const std::string& instance_name, const std::string& plugin,
                                  const std::string& library, const std::string& sha256,
                                  const config::ConfigBlock& block, bool is_output) {
-  auto lib = LoadPluginLibrary(library.empty() ? DefaultLibraryFileName(plugin) : library,
-                               sha256.empty() ? std::nullopt : std::optional(sha256),
-                               LoadOptionsFrom(cfg));
+  auto lib = plugin_host::LoadPluginLibrary(
+      library.empty() ? plugin_host::DefaultLibraryFileName(plugin) : library,
+      sha256.empty() ? std::nullopt : std::optional(sha256), LoadOptionsFrom(cfg));
   if (!lib.ok()) return lib.status().Prefixed(where);
   if ((*lib)->name() != plugin) {
     return Status::Error(fmt::format("{}: {} is plugin '{}', not '{}'", where, (*lib)->origin(),
@@ -48,8 +48,8 @@ StatusOr<ResolvedPlugin> Resolve(const config::Config& cfg, const std::string& w
 
 }  // namespace
 
-PluginLoadOptions LoadOptionsFrom(const config::Config& cfg) {
-  return PluginLoadOptions{cfg.plugin_paths, cfg.allow_insecure_plugins};
+plugin_host::PluginLoadOptions LoadOptionsFrom(const config::Config& cfg) {
+  return plugin_host::PluginLoadOptions{cfg.plugin_paths, cfg.allow_insecure_plugins};
 }
 
 Status ResolvedPlugins::status() const {
@@ -89,8 +89,8 @@ ResolvedPlugins ResolvePlugins(const config::Config& cfg) {
 StatusOr<RunningPlugins> StartPlugins(const ResolvedPlugins& resolved) {
   RunningPlugins running;
   auto start = [](const ResolvedPlugin& r,
-                  std::vector<std::unique_ptr<PluginInstance>>* into) -> Status {
-    auto inst = PluginInstance::Create(r.library, r.instance_name, r.config_json);
+                  std::vector<std::unique_ptr<plugin_host::PluginInstance>>* into) -> Status {
+    auto inst = plugin_host::PluginInstance::Create(r.library, r.instance_name, r.config_json);
     if (!inst.ok()) return inst.status().Prefixed(r.pos.ToString());
     into->push_back(std::move(*inst));
     return Status::Ok();
@@ -104,15 +104,15 @@ StatusOr<RunningPlugins> StartPlugins(const ResolvedPlugins& resolved) {
   return running;
 }
 
-StatusOr<std::unique_ptr<PluginSource>> PluginSource::Open(PluginInstance& instance,
+StatusOr<std::unique_ptr<PluginSource>> PluginSource::Open(plugin_host::PluginInstance& instance,
                                                            const std::string& params) {
   vigil_source_instance* handle = nullptr;
   vigil_rc rc = instance.api().open(instance.state(), params.c_str(), &handle);
   if (rc != VIGIL_OK) {
     std::string why = instance.LastError();
     if (handle != nullptr) instance.api().close(instance.state(), handle);
-    return Status::Error(fmt::format("plugin '{}': open failed: {}", instance.instance_name(),
-                                     why.empty() ? "(the plugin gave no reason)" : why));
+    return Status::Unavailable(fmt::format("plugin '{}': open failed: {}", instance.instance_name(),
+                                           why.empty() ? "(the plugin gave no reason)" : why));
   }
   return std::unique_ptr<PluginSource>(new PluginSource(instance, handle));
 }
@@ -211,4 +211,4 @@ Status PluginOutput::Reopen() {
                                    instance_.LastError()));
 }
 
-}  // namespace vigil
+}  // namespace vigil::runtime

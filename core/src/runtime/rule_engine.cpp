@@ -6,9 +6,9 @@
 #include "vigil/core/syscall_state.hpp"
 #include "vigil/event_record.h"
 
-namespace vigil {
+namespace vigil::runtime {
 
-RuleEngine::RuleEngine(OutputRouter& router, std::string hostname,
+RuleEngine::RuleEngine(router::OutputRouter& router, std::string hostname,
                        std::vector<std::string> source_names)
     : router_(router), hostname_(std::move(hostname)), source_names_(std::move(source_names)) {
   for (const std::string& name : source_names_) is_syscall_.push_back(name == kSyscallSource);
@@ -40,7 +40,7 @@ void RuleEngine::SwapIfPending() {
   swaps_.fetch_add(1, std::memory_order_relaxed);
 }
 
-void RuleEngine::Process(const EventRef& event) {
+void RuleEngine::Process(const events::EventRef& event) {
   SwapIfPending();
   events_.fetch_add(1, std::memory_order_relaxed);
   if (event.source_id >= source_names_.size()) return;
@@ -63,7 +63,7 @@ void RuleEngine::Process(const EventRef& event) {
     ctx.source_index = source_index_[event.source_id];
     ruleset_->Evaluate(ctx, &matches_);
     for (size_t m : matches_) {
-      router_.Submit(std::make_shared<const Alert>(ruleset_->MakeAlert(m, ctx, hostname_)));
+      router_.Submit(std::make_shared<const router::Alert>(ruleset_->MakeAlert(m, ctx, hostname_)));
     }
     if (!matches_.empty()) matches_count_.fetch_add(matches_.size(), std::memory_order_relaxed);
   }
@@ -77,4 +77,4 @@ RuleEngineCounters RuleEngine::counters() const {
           swaps_.load(std::memory_order_relaxed)};
 }
 
-}  // namespace vigil
+}  // namespace vigil::runtime

@@ -6,7 +6,7 @@
 #include "vigil/core/rule_engine.hpp"
 #include "vigil/core/syscall_state.hpp"
 
-namespace vigil {
+namespace vigil::runtime {
 namespace {
 
 using vigil::test::SyscallRecord;
@@ -19,7 +19,7 @@ std::vector<uint8_t> OpenatRecord(int64_t tid, int64_t fd, std::string_view path
 }
 
 TEST(RuleEngineState, SyscallEventsKeepTheStateWithoutRules) {
-  OutputRouter router;
+  router::OutputRouter router;
   state::StateOptions options;
   options.proc_root = "/nonexistent/vigil-proc";
   state::SyscallState st(options);
@@ -48,4 +48,4 @@ TEST(RuleEngineState, SyscallEventsKeepTheStateWithoutRules) {
 }
 
 }  // namespace
-}  // namespace vigil
+}  // namespace vigil::runtime

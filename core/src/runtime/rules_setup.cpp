@@ -7,7 +7,7 @@
 #include "vigil/core/runtime.hpp"
 #include "vigil/core/sources.hpp"
 
-namespace vigil {
+namespace vigil::runtime {
 
 RulesSetup::RulesSetup(const ResolvedPlugins& resolved, const RunningPlugins* running,
                        const std::string& hostname, const state::SyscallState* syscall_state) {
@@ -15,11 +15,11 @@ RulesSetup::RulesSetup(const ResolvedPlugins& resolved, const RunningPlugins* ru
   fields::RegisterSyscallFields(registry_, syscall_state);
   options_.known_sources.emplace_back(kSyscallSource);
   auto add = [&](const std::vector<ResolvedPlugin>& list,
-                 const std::vector<std::unique_ptr<PluginInstance>>* instances) {
+                 const std::vector<std::unique_ptr<plugin_host::PluginInstance>>* instances) {
     for (size_t i = 0; i < list.size(); ++i) {
-      const PluginLibrary& lib = *list[i].library;
+      const plugin_host::PluginLibrary& lib = *list[i].library;
       options_.plugin_versions[lib.name()] = lib.version();
-      PluginInstance* instance = instances ? (*instances)[i].get() : nullptr;
+      plugin_host::PluginInstance* instance = instances ? (*instances)[i].get() : nullptr;
       if (lib.Has(VIGIL_CAP_SOURCE)) {
         options_.known_sources.emplace_back(lib.api().event_source);
         if (lib.api().event_to_string != nullptr) {
@@ -40,7 +40,8 @@ rules::Diagnostics RulesSetup::WithoutUnprovidedFieldClasses(const rules::Diagno
                                                              size_t* dropped) const {
   std::set<std::string, std::less<>> classes;
   for (const auto& provider : registry_.providers()) {
-    for (const fields::FieldInfo& f : provider->fields()) classes.insert(f.name.substr(0, f.name.find('.')));
+    for (const fields::FieldInfo& f : provider->fields())
+      classes.insert(f.name.substr(0, f.name.find('.')));
   }
   rules::Diagnostics out;
   *dropped = 0;
@@ -73,4 +74,4 @@ void LogDiagnostics(const rules::Diagnostics& diags) {
   }
 }
 
-}  // namespace vigil
+}  // namespace vigil::runtime

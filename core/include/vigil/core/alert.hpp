@@ -30,7 +30,7 @@
 #include "vigil/alert_format.hpp"
 #include "vigil/plugin_api.h"
 
-namespace vigil {
+namespace vigil::router {
 
 // One value of a list field (`ka.req.pod.containers.image`), rendered as a JSON array element.
 using AlertFieldItem = std::variant<std::string, int64_t, uint64_t, bool>;
@@ -71,4 +71,4 @@ void AppendAlertJson(const Alert& alert, const AlertJsonOptions& options, std::s
 void FillAlertView(const Alert& alert, const std::string& json, std::vector<const char*>* tag_ptrs,
                    vigil_alert* view);
 
-}  // namespace vigil
+}  // namespace vigil::router

@@ -90,13 +90,13 @@ struct OutputSpec {
   std::string sha256;
   ConfigBlock config;
   // min_priority, queue_capacity, max_batch, retry: {max_retries, backoff_ms}.
-  OutputOptions options;
+  router::OutputOptions options;
   SourcePos pos;
 };
 
 struct EngineConfig {
   uint32_t queue_capacity = 65536;  // Events per source queue.
-  OnFull on_full = OnFull::kBlock;
+  events::OnFull on_full = events::OnFull::kBlock;
   std::chrono::milliseconds shutdown_timeout{5000};
   std::chrono::seconds stats_interval{0};  // 0 = off.
 };
@@ -133,7 +133,7 @@ struct Config {
   // fd_table_size (per process).
   state::StateOptions state;
   // Falco's top-level json_include_*_property and time_format_iso_8601.
-  AlertJsonOptions alert_json;
+  router::AlertJsonOptions alert_json;
 };
 
 // Reads `path`, applies `overrides` (each "key.path=value", Falco's -o syntax: dotted keys and

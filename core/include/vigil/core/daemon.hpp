@@ -28,7 +28,7 @@
 #include "vigil/core/config.hpp"
 #include "vigil/core/status.hpp"
 
-namespace vigil {
+namespace vigil::runtime {
 
 struct RunOptions {
   // How often the main loop checks drops, signals and the rules files; tests shorten it.
@@ -61,4 +61,4 @@ class Daemon {
 // `vigil run`: Daemon::Create, then Run.
 Status RunVigil(const config::Config& cfg, const RunOptions& options = {});
 
-}  // namespace vigil
+}  // namespace vigil::runtime

@@ -36,7 +36,7 @@
 #include "vigil/core/status.hpp"
 #include "vigil/plugin_api.h"
 
-namespace vigil {
+namespace vigil::events {
 
 // One checked event record as the engine sees it. `record` points into the bus's own copy,
 // valid during EventProcessor::Process only; its header's source_id is already stamped.
@@ -176,4 +176,4 @@ class EventBus {
   Status result_ = Status::Ok();
 };
 
-}  // namespace vigil
+}  // namespace vigil::events

@@ -23,10 +23,10 @@
 #include "vigil/core/status.hpp"
 #include "vigil/plugin_api.h"
 
-namespace vigil {
+namespace vigil::plugin_host {
 class PluginLibrary;
 class PluginInstance;
-}  // namespace vigil
+}  // namespace vigil::plugin_host
 
 namespace vigil::state {
 struct SyscallView;
@@ -162,13 +162,15 @@ void RegisterCoreFields(FieldRegistry& registry, const CoreFieldOptions& options
 // Extraction calls the plugin's extract_fields on `instance`; with no instance (`vigil validate`,
 // which does not init plugins) fields declare and bind but never have a value. The instance must
 // outlive the extractors.
-std::shared_ptr<FieldProvider> MakePluginFieldProvider(std::shared_ptr<const PluginLibrary> library,
-                                                       PluginInstance* instance);
+std::shared_ptr<FieldProvider> MakePluginFieldProvider(
+    std::shared_ptr<const plugin_host::PluginLibrary> library,
+    plugin_host::PluginInstance* instance);
 
 // evt.plugininfo for the events of a source plugin with event_to_string (its own event source
 // only). Same instance rule as above.
-std::shared_ptr<FieldProvider> MakePluginInfoProvider(std::shared_ptr<const PluginLibrary> library,
-                                                      PluginInstance* instance);
+std::shared_ptr<FieldProvider> MakePluginInfoProvider(
+    std::shared_ptr<const plugin_host::PluginLibrary> library,
+    plugin_host::PluginInstance* instance);
 
 // The syscall fields (`evt.arg.*`, `evt.res`, `proc.*`, `thread.*`, `fd.*`, `user.*`, `group.*`)
 // for source "syscall", read from the event record and `state` (through EventContext::syscall).

@@ -37,7 +37,7 @@
 #include "vigil/core/status.hpp"
 #include "vigil/plugin_api.h"
 
-namespace vigil {
+namespace vigil::router {
 
 // One destination, as the router sees it. The plugin adapter implements it over an output
 // plugin; tests implement it directly. All methods but name() are called from that output's own
@@ -127,4 +127,4 @@ class OutputRouter {
   bool stopped_ = false;
 };
 
-}  // namespace vigil
+}  // namespace vigil::router

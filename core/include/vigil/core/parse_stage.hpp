@@ -18,7 +18,7 @@
 #include "vigil/core/fields.hpp"
 #include "vigil/core/plugin_host.hpp"
 
-namespace vigil {
+namespace vigil::runtime {
 
 struct ParserCounters {
   std::string name;
@@ -30,7 +30,7 @@ class ParseStage {
  public:
   // Adds an initialised parser; asks it for its event types now. The instance must outlive the
   // stage's use of it.
-  void Add(PluginInstance& parser);
+  void Add(plugin_host::PluginInstance& parser);
   bool empty() const { return parsers_.empty(); }
 
   // Engine thread: hands `event` to every parser that wants its type, in the order added.
@@ -44,11 +44,11 @@ class ParseStage {
   static constexpr uint64_t kLoggedFailures = 10;
 
   struct Parser {
-    PluginInstance* instance;
+    plugin_host::PluginInstance* instance;
     std::bitset<65536> types;  // by event type; all set when the parser asks for every type
     std::atomic<uint64_t> parsed{0}, failed{0};
   };
   std::vector<std::unique_ptr<Parser>> parsers_;
 };
 
-}  // namespace vigil
+}  // namespace vigil::runtime

@@ -23,7 +23,7 @@
 #include "vigil/core/status.hpp"
 #include "vigil/plugin_api.h"
 
-namespace vigil {
+namespace vigil::plugin_host {
 
 class PluginLibrary {
  public:
@@ -105,4 +105,4 @@ class PluginInstance {
   vigil_plugin* state_ = nullptr;
 };
 
-}  // namespace vigil
+}  // namespace vigil::plugin_host

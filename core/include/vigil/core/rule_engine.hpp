@@ -24,10 +24,11 @@
 #include "vigil/core/parse_stage.hpp"
 #include "vigil/core/rules.hpp"
 
-namespace vigil {
-namespace state {
+namespace vigil::state {
 class SyscallState;
 }
+
+namespace vigil::runtime {
 
 struct RuleEngineCounters {
   uint64_t events = 0;   // events evaluated
@@ -35,10 +36,11 @@ struct RuleEngineCounters {
   uint64_t swaps = 0;    // rule sets installed
 };
 
-class RuleEngine final : public EventProcessor {
+class RuleEngine final : public events::EventProcessor {
  public:
   // `source_names[id]`: the event source (e.g. "syscall") of the bus source with that id.
-  RuleEngine(OutputRouter& router, std::string hostname, std::vector<std::string> source_names);
+  RuleEngine(router::OutputRouter& router, std::string hostname,
+             std::vector<std::string> source_names);
 
   // Hands over a compiled rule set; the engine thread starts using it at its next event (or idle
   // tick). Safe from any thread.
@@ -52,7 +54,7 @@ class RuleEngine final : public EventProcessor {
     parsers_ = parsers != nullptr && !parsers->empty() ? parsers : nullptr;
   }
 
-  void Process(const EventRef& event) override;
+  void Process(const events::EventRef& event) override;
   void OnIdle() override;
 
   // Approximate while running, exact once the bus has stopped.
@@ -61,7 +63,7 @@ class RuleEngine final : public EventProcessor {
  private:
   void SwapIfPending();
 
-  OutputRouter& router_;
+  router::OutputRouter& router_;
   std::string hostname_;
   std::vector<std::string> source_names_;
   std::vector<bool> is_syscall_;          // bus source id -> its events are syscall events
@@ -79,4 +81,4 @@ class RuleEngine final : public EventProcessor {
   std::atomic<uint64_t> events_{0}, matches_count_{0}, swaps_{0};
 };
 
-}  // namespace vigil
+}  // namespace vigil::runtime

@@ -106,8 +106,8 @@ class Ruleset {
   // type) and does, in file order.
   virtual void Evaluate(const fields::EventContext& event, std::vector<size_t>* matches) = 0;
   // The alert for rule `rule_index` matching `event`: output formatted, output_fields filled.
-  virtual Alert MakeAlert(size_t rule_index, const fields::EventContext& event,
-                          const std::string& hostname) = 0;
+  virtual router::Alert MakeAlert(size_t rule_index, const fields::EventContext& event,
+                                  const std::string& hostname) = 0;
   // The event sources the rules were indexed for, in index order: EventContext::source_index.
   virtual const std::vector<std::string>& sources() const = 0;
   // Event types (event_types.h codes) some enabled rule of `source` needs; all types when a rule

@@ -25,12 +25,12 @@
 #include "vigil/core/rules.hpp"
 #include "vigil/core/status.hpp"
 
-namespace vigil {
+namespace vigil::runtime {
 
 // One configured plugin or output, checked but not yet initialised.
 struct ResolvedPlugin {
   std::string instance_name;  // the plugin's name, or the output's name
-  std::shared_ptr<const PluginLibrary> library;
+  std::shared_ptr<const plugin_host::PluginLibrary> library;
   std::string config_json;  // validated against the plugin's schema
   std::string open_params;  // for sources
   config::SourcePos pos;    // of the entry in the config
@@ -44,7 +44,7 @@ struct ResolvedPlugins {
   Status status() const;
 };
 
-PluginLoadOptions LoadOptionsFrom(const config::Config& cfg);
+plugin_host::PluginLoadOptions LoadOptionsFrom(const config::Config& cfg);
 
 // Loads every library of `plugins:` and `outputs:`, checks each is what its entry says (name,
 // capabilities) and validates its config. Keeps what resolved beside the errors, so `vigil
@@ -52,8 +52,8 @@ PluginLoadOptions LoadOptionsFrom(const config::Config& cfg);
 ResolvedPlugins ResolvePlugins(const config::Config& cfg);
 
 struct RunningPlugins {
-  std::vector<std::unique_ptr<PluginInstance>> plugins;
-  std::vector<std::unique_ptr<PluginInstance>> outputs;
+  std::vector<std::unique_ptr<plugin_host::PluginInstance>> plugins;
+  std::vector<std::unique_ptr<plugin_host::PluginInstance>> outputs;
 };
 
 // Inits every resolved plugin, in config order; stops at the first failure.
@@ -100,9 +100,9 @@ struct SourceProgress {
 };
 
 // An opened source plugin instance, as the event bus reads it. Closes on destruction.
-class PluginSource final : public EventSource {
+class PluginSource final : public events::EventSource {
  public:
-  static StatusOr<std::unique_ptr<PluginSource>> Open(PluginInstance& instance,
+  static StatusOr<std::unique_ptr<PluginSource>> Open(plugin_host::PluginInstance& instance,
                                                       const std::string& params);
   ~PluginSource() override;
   const std::string& name() const override { return instance_.instance_name(); }
@@ -120,12 +120,12 @@ class PluginSource final : public EventSource {
   std::optional<SourceProgress> Progress() const;
 
  private:
-  PluginSource(PluginInstance& instance, vigil_source_instance* handle)
+  PluginSource(plugin_host::PluginInstance& instance, vigil_source_instance* handle)
       : instance_(instance), handle_(handle) {}
   void HandOverEventTypes();
   void PollProgress();
 
-  PluginInstance& instance_;
+  plugin_host::PluginInstance& instance_;
   vigil_source_instance* handle_;
   std::mutex types_mu_;
   std::vector<uint16_t> pending_types_;
@@ -143,16 +143,16 @@ StatusOr<std::vector<uint16_t>> SelectSyscallEventTypes(const std::vector<uint16
                                                         const config::BaseSyscalls& base);
 
 // An output plugin instance, as the router delivers to it.
-class PluginOutput final : public OutputTarget {
+class PluginOutput final : public router::OutputTarget {
  public:
-  explicit PluginOutput(PluginInstance& instance) : instance_(instance) {}
+  explicit PluginOutput(plugin_host::PluginInstance& instance) : instance_(instance) {}
   const std::string& name() const override { return instance_.instance_name(); }
   vigil_delivery Deliver(const vigil_alert* alerts, uint32_t n) override;
   std::string LastError() override { return instance_.LastError(); }
   Status Reopen() override;
 
  private:
-  PluginInstance& instance_;
+  plugin_host::PluginInstance& instance_;
 };
 
-}  // namespace vigil
+}  // namespace vigil::runtime
