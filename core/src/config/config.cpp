@@ -36,10 +36,6 @@ using internal::ErrorList;
 using internal::JoinIndex;
 using internal::JoinKey;
 
-// As the config accepts them, for "expected one of" messages.
-constexpr std::array<std::string_view, 8> kPriorityChoices = {
-    "emergency", "alert", "critical", "error", "warning", "notice", "informational", "debug"};
-
 // One member of a map, with where to point for it.
 struct Member {
   YAML::Node key;
@@ -418,7 +414,7 @@ void ConfigReader::ReadPriority(const Member& m, vigil_priority* target) {
     *target = *p;
   } else {
     Error(m.pos, m.path, fmt::format("unknown priority '{}' (expected one of: {})", *text,
-                                     fmt::join(kPriorityChoices, ", ")));
+                                     fmt::join(alert_format::PriorityChoices(), ", ")));
   }
 }
 

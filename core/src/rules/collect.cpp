@@ -628,14 +628,12 @@ void Collector::DefineRule(ItemReader& r, const ItemFields& fields) {
     } else {
       std::string lower = *v;
       for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      std::string hint =
-          internal::DidYouMean(lower, {"emergency", "alert", "critical", "error", "warning",
-                                       "notice", "informational", "debug"});
+      const std::vector<std::string_view>& names = alert_format::PriorityChoices();
+      std::string hint = internal::DidYouMean(lower, names);
       r.Error(r.PosOf(priority->value), "bad-priority",
-              hint.empty() ? fmt::format("invalid priority '{}' (one of emergency, alert, "
-                                         "critical, error, warning, notice, informational, debug)",
-                                         *v)
-                           : fmt::format("invalid priority '{}'{}", *v, hint),
+              hint.empty()
+                  ? fmt::format("invalid priority '{}' (one of {})", *v, fmt::join(names, ", "))
+                  : fmt::format("invalid priority '{}'{}", *v, hint),
               *v);
     }
   } else {

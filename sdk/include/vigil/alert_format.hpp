@@ -36,6 +36,21 @@ inline std::string_view PriorityName(uint32_t priority) {
                                               : std::string_view("Unknown");
 }
 
+// The names as configs and rules write them ("emergency" ... "debug"), for "one of" messages.
+inline const std::vector<std::string_view>& PriorityChoices() {
+  static const std::vector<std::string> lower = [] {
+    std::vector<std::string> out;
+    for (std::string_view name : kPriorityNames) {
+      std::string l(name);
+      for (char& c : l) c = (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c;
+      out.push_back(std::move(l));
+    }
+    return out;
+  }();
+  static const std::vector<std::string_view> views(lower.begin(), lower.end());
+  return views;
+}
+
 // Case-insensitive; accepts the eight names and "info" for Informational (as Falco does).
 inline std::optional<vigil_priority> ParsePriority(std::string_view name) {
   auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c; };
