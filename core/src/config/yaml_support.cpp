@@ -1,5 +1,6 @@
 #include "yaml_support.hpp"
 
+#include "vigil/core/edit_distance.hpp"
 #include "vigil/syntax.hpp"
 
 #include <fmt/format.h>
@@ -173,22 +174,6 @@ std::string DescribeYaml(const YAML::Node& node) {
   return "value";
 }
 
-namespace {
-size_t EditDistance(std::string_view a, std::string_view b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diag = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      const size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diag = up;
-    }
-  }
-  return row[b.size()];
-}
-}  // namespace
 
 std::string DidYouMean(std::string_view word, const std::vector<std::string_view>& candidates) {
   std::string_view best;

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "vigil/core/edit_distance.hpp"
 #include "vigil/core/fields.hpp"
 #include "vigil/plugin_check.hpp"
 
@@ -43,18 +44,6 @@ Found FindIn(const std::vector<std::shared_ptr<FieldProvider>>& providers, std::
   return {};
 }
 
-size_t EditDistance(std::string_view a, std::string_view b) {
-  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1])});
-    }
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
-}
 
 std::string Suggest(const std::vector<std::shared_ptr<FieldProvider>>& providers,
                     std::string_view name, std::string_view source) {

@@ -8,6 +8,8 @@
 #include <limits>
 #include <sstream>
 
+#include "vigil/core/edit_distance.hpp"
+
 namespace vigil::rules::internal {
 namespace {
 
@@ -321,22 +323,6 @@ bool IsCompatible(const Semver& have, const Semver& required) {
   return have.major == required.major && have >= required;
 }
 
-namespace {
-size_t EditDistance(std::string_view a, std::string_view b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      const size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = up;
-    }
-  }
-  return row[b.size()];
-}
-}  // namespace
 
 std::string DidYouMean(std::string_view word, const std::vector<std::string_view>& candidates) {
   // Keys are short; a typo is a third of the word at most, and long input is no typo.
