@@ -1,14 +1,12 @@
 // Which container a process runs in, from its cgroup paths: the first step of the container
 // enricher, and the only one that needs no runtime. Runtimes name the cgroup of a container after
-// its id, in a shape of their own:
-//
-//   docker      /docker/<id>                  .../docker-<id>.scope            (systemd driver)
-//   kubernetes  /kubepods/<qos>/pod<uid>/<id>  .../cri-containerd-<id>.scope    (containerd)
-//               .../crio-<id>.scope  .../docker-<id>.scope (cri-dockerd)
-//   containerd  .../cri-containerd-<id>.scope, or
-//   /system.slice/containerd.service/...:cri-containerd:<id> podman
-//   .../libpod-<id>.scope[/container]  (rootful or rootless) lxc         /lxc/<name>
-//   /lxc.payload.<name>   (names, not hex ids) nspawn      /machine.slice/machine-<name>.scope
+// its id, each in a shape of its own (README.md lists them):
+//   docker      /docker/<id>, .../docker-<id>.scope
+//   kubernetes  /kubepods/<qos>/pod<uid>/<id>, .../cri-containerd-<id>.scope, .../crio-<id>.scope
+//   containerd  /<namespace>/<id>, .../<slice>:cri-containerd:<id>
+//   podman      .../libpod-<id>.scope[/container]
+//   lxc         /lxc/<name>, /lxc.payload.<name>
+//   nspawn      /machine.slice/machine-<name>.scope
 //
 // cgroup v1 (a path per controller), v2 (one "0::" path) and hybrid layouts give the same answer:
 // the first entry that names a container wins. A process in no container is on the host.
