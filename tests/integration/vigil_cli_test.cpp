@@ -325,7 +325,8 @@ TEST_F(VigilCli, PluginInfoIsTheSourcesRenderingOfItsEvent) {
       << "  output: info=%evt.plugininfo\n  priority: INFO\n  source: test\n";
   fs::path cfg = WriteConfig("batch_size: 64");
   std::string text = ReadFile(cfg);
-  text.replace(text.find("rules_files: []"), 15, "rules_files: [" + (dir_ / "info.yaml").string() + "]");
+  text.replace(text.find("rules_files: []"), 15,
+               "rules_files: [" + (dir_ / "info.yaml").string() + "]");
   std::ofstream(cfg) << text;
   VigilProcess vigil(dir_, {"run", "-c", cfg.string()});
   ASSERT_EQ(vigil.Wait(), 0) << vigil.Err();
@@ -404,6 +405,35 @@ TEST_F(VigilSettings, TheThreadTableBoundReachesTheState) {
   ASSERT_TRUE(std::regex_search(err, m, std::regex("final counters: state: threads=(\\d+) ")))
       << err;
   EXPECT_LE(std::stoull(m[1]), 2u) << err;
+}
+
+}  // namespace
+
+namespace {
+
+// API 1.2 get_process: a parser or extractor reads the core's state of the event's process (here
+// pid 1, which the core knows from /proc).
+TEST_F(VigilCli, PluginsReadTheProcessOfAnEventFromTheCoresState) {
+  std::ofstream(dir_ / "pid1.jsonl") << "{\"tid\": 1, \"n\": 1}\n{\"tid\": 1, \"n\": 2}\n";
+  std::ofstream(dir_ / "comm.yaml")
+      << "- rule: comm\n  desc: the process comm from the core's state\n"
+      << "  condition: evt.num = 2\n  output: comm=%parse.comm\n  priority: INFO\n"
+      << "  source: syscall\n";
+  fs::path cfg = dir_ / "comm-config.yaml";
+  std::ofstream(cfg) << "plugin_paths: [" << VIGIL_TEST_PLUGIN_DIR << "]\n"
+                     << "rules_files: [" << (dir_ / "comm.yaml").string() << "]\n"
+                     << "plugins:\n  - name: test_syscall_jsonl\n"
+                     << "    config: {path: " << (dir_ / "pid1.jsonl").string() << "}\n"
+                     << "  - name: test_parse\n"
+                     << "outputs:\n  - name: record\n    plugin: test_record\n"
+                     << "    config: {path: " << (dir_ / "alerts.jsonl").string() << "}\n";
+  std::string comm = ReadFile("/proc/1/comm");
+  ASSERT_FALSE(comm.empty());
+  comm.pop_back();  // the newline
+  VigilProcess vigil(dir_, {"run", "-c", cfg.string()});
+  ASSERT_EQ(vigil.Wait(), 0) << vigil.Err();
+  EXPECT_THAT(ReadFile(dir_ / "alerts.jsonl"), HasSubstr("Informational comm=" + comm + "\""))
+      << vigil.Err();
 }
 
 }  // namespace

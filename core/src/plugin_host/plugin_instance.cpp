@@ -27,7 +27,20 @@ void HostLog(void* ctx, vigil_log_level level, const char* msg) {
   }
 }
 
+thread_local EventState* current_event_state = nullptr;
+
+vigil_rc HostGetProcess(void*, const vigil_event_input* event, vigil_process_info* out) {
+  if (event == nullptr || out == nullptr || current_event_state == nullptr) return VIGIL_NOT_FOUND;
+  return current_event_state->GetProcess(*event, out);
+}
+
 }  // namespace
+
+EventStateScope::EventStateScope(EventState* state) : previous_(current_event_state) {
+  current_event_state = state;
+}
+
+EventStateScope::~EventStateScope() { current_event_state = previous_; }
 
 PluginInstance::PluginInstance(std::shared_ptr<const PluginLibrary> library,
                                std::string instance_name)
@@ -35,6 +48,7 @@ PluginInstance::PluginInstance(std::shared_ptr<const PluginLibrary> library,
   host_.struct_size = sizeof(host_);
   host_.ctx = this;
   host_.callback_log = HostLog;
+  host_.get_process = HostGetProcess;
 }
 
 StatusOr<std::unique_ptr<PluginInstance>> PluginInstance::Create(

@@ -1,5 +1,6 @@
 #include "vigil/core/rule_engine.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #include "vigil/core/sources.hpp"
@@ -58,6 +59,9 @@ void RuleEngine::Process(const events::EventRef& event) {
   ctx.source_name = &source_names_[event.source_id];
   // State first (so rules see the thread, the fd and resolved paths), removals after the rules.
   if (keeps_state) ctx.syscall = &state_->Before(ctx);
+  // What parsers and extractors read through get_process, for this event.
+  event_state_.event = &ctx;
+  plugin_host::EventStateScope scope(&event_state_);
   if (parsers_ != nullptr) parsers_->Parse(ctx);
   if (has_rules) {
     ctx.source_index = source_index_[event.source_id];
@@ -71,6 +75,43 @@ void RuleEngine::Process(const events::EventRef& event) {
 }
 
 void RuleEngine::OnIdle() { SwapIfPending(); }
+
+vigil_rc RuleEngine::SyscallEventState::GetProcess(const vigil_event_input& input,
+                                                   vigil_process_info* out) {
+  // Only the event being processed, and only when the state knows its thread.
+  if (event == nullptr || input.evtnum != event->evtnum || event->syscall == nullptr ||
+      event->syscall->thread == nullptr) {
+    return VIGIL_NOT_FOUND;
+  }
+  const state::ThreadInfo& t = *event->syscall->thread;
+  vigil_process_info info{};
+  info.struct_size = sizeof info;
+  info.tid = t.tid;
+  info.pid = t.pid;
+  info.ptid = t.ptid;
+  info.vtid = t.vtid;
+  info.vpid = t.vpid;
+  info.uid = t.uid;
+  info.gid = t.gid;
+  info.comm = t.comm.c_str();
+  info.exepath = "";
+  cgroups_.clear();
+  if (t.process) {
+    const state::Process& p = *t.process;
+    info.start_ts_ns = p.start_ts;
+    info.pidns_ino = p.pidns_ino;
+    info.mntns_ino = p.mntns_ino;
+    info.exepath = p.exepath.c_str();
+    for (const std::string& c : p.cgroups) cgroups_.push_back(c.c_str());
+  }
+  info.cgroups = cgroups_.data();
+  info.ncgroups = static_cast<uint32_t>(cgroups_.size());
+  // A plugin built against an older, shorter struct gets the members it knows.
+  const uint32_t size = std::min<uint32_t>(out->struct_size, sizeof info);
+  std::memcpy(out, &info, size);
+  out->struct_size = size;
+  return VIGIL_OK;
+}
 
 RuleEngineCounters RuleEngine::counters() const {
   return {events_.load(std::memory_order_relaxed), matches_count_.load(std::memory_order_relaxed),

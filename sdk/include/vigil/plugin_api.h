@@ -128,13 +128,40 @@ typedef struct vigil_bytes {
   uint32_t len;
 } vigil_bytes;
 
-/* Services the host offers a plugin. Valid from init until destroy returns. */
+/* What the host's state knows of the process of an event (get_process). Every pointer is the
+ * host's and valid until the get_process call returns. */
+typedef struct vigil_process_info {
+  uint32_t struct_size; /* set by the plugin to sizeof; the host fills what fits */
+  int64_t tid, pid, ptid; /* thread, process (thread group), parent process */
+  int64_t vtid, vpid;     /* as seen in the process's pid namespace */
+  uint64_t start_ts_ns;   /* process start, ns since the epoch */
+  uint64_t pidns_ino, mntns_ino;
+  uint32_t uid, gid;
+  const char* comm;             /* the process's name */
+  const char* exepath;          /* absolute path of its executable, "" when unknown */
+  const char* const* cgroups;   /* "subsys=/path" entries, as the probe and /proc give them */
+  uint32_t ncgroups;
+} vigil_process_info;
+
+struct vigil_event_input;
+
+/* Services the host offers a plugin. Valid from init until destroy returns. A member the host's
+ * struct_size does not cover is absent (an older host): check before calling it. */
 typedef struct vigil_host_api {
   uint32_t struct_size; /* sizeof(vigil_host_api) as the host built it; members may be appended */
   void* ctx;            /* pass back as the first argument of every callback */
   /* Writes `msg` (NUL-terminated, copied by the host) to vigil's log, tagged with the plugin's
    * name. Safe from any thread. */
   void (*callback_log)(void* ctx, vigil_log_level level, const char* msg);
+
+  /* ---- Since 1.2 (sdk/proposals/2026-12-03-api-1.2-enrichers.md) ---- */
+
+  /* The state the host keeps of the process that made `event`, for parsers and extractors: only
+   * inside parse_event or extract_fields, with the event of that call. VIGIL_OK and *out filled
+   * (processes that started before vigil included: the host reads /proc), or VIGIL_NOT_FOUND (an
+   * event without a thread: another source's, or called outside those calls). */
+  vigil_rc (*get_process)(void* ctx, const struct vigil_event_input* event,
+                          vigil_process_info* out);
 } vigil_host_api;
 
 /* What init receives. Valid only during the init call: copy what you keep. */

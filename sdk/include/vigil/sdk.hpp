@@ -61,6 +61,7 @@
 #define VIGIL_SDK_HPP
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <exception>
@@ -132,17 +133,73 @@ class Logger {
   const vigil_host_api* host_ = nullptr;
 };
 
-// What the plugin's constructor receives. Valid during the constructor only; logger() may be kept.
+// The process of an event, as the host's state knows it (API 1.2 get_process), copied.
+struct ProcessInfo {
+  int64_t tid = -1, pid = -1, ptid = -1, vtid = -1, vpid = -1;
+  uint64_t start_ts_ns = 0, pidns_ino = 0, mntns_ino = 0;
+  uint32_t uid = 0, gid = 0;
+  std::string comm, exepath;
+  std::vector<std::string> cgroups;  // "subsys=/path"
+};
+
+// The host's per-event services for parsers and extractors. Copyable; valid from init until the
+// plugin is destroyed. Call only from Parse or Extract, with their event.
+class Host {
+ public:
+  Host() = default;
+  explicit Host(const vigil_host_api* host) : host_(host) {}
+
+  // Whether the host offers get_process (API 1.2 and later).
+  bool HasProcessState() const {
+    return host_ != nullptr &&
+           host_->struct_size >=
+               offsetof(vigil_host_api, get_process) + sizeof(host_->get_process) &&
+           host_->get_process != nullptr;
+  }
+  // The process that made `event`; nullopt when the host knows none (another source's event,
+  // or an older host).
+  std::optional<ProcessInfo> Process(const vigil_event_input& event) const {
+    if (!HasProcessState()) return std::nullopt;
+    vigil_process_info raw{};
+    raw.struct_size = sizeof raw;
+    if (host_->get_process(host_->ctx, &event, &raw) != VIGIL_OK) return std::nullopt;
+    ProcessInfo p;
+    p.tid = raw.tid;
+    p.pid = raw.pid;
+    p.ptid = raw.ptid;
+    p.vtid = raw.vtid;
+    p.vpid = raw.vpid;
+    p.start_ts_ns = raw.start_ts_ns;
+    p.pidns_ino = raw.pidns_ino;
+    p.mntns_ino = raw.mntns_ino;
+    p.uid = raw.uid;
+    p.gid = raw.gid;
+    p.comm = raw.comm != nullptr ? raw.comm : "";
+    p.exepath = raw.exepath != nullptr ? raw.exepath : "";
+    for (uint32_t i = 0; i < raw.ncgroups && raw.cgroups != nullptr; ++i) {
+      if (raw.cgroups[i] != nullptr) p.cgroups.emplace_back(raw.cgroups[i]);
+    }
+    return p;
+  }
+
+ private:
+  const vigil_host_api* host_ = nullptr;
+};
+
+// What the plugin's constructor receives. Valid during the constructor only; logger() and host()
+// may be kept.
 class InitContext {
  public:
   explicit InitContext(const vigil_init_input* input)
       : config_json_(input != nullptr && input->config_json != nullptr ? input->config_json : "{}"),
-        logger_(input != nullptr ? HostIfUsable(input->host) : nullptr) {}
+        logger_(input != nullptr ? HostIfUsable(input->host) : nullptr),
+        host_(input != nullptr ? HostIfUsable(input->host) : nullptr) {}
 
   // The config as JSON, already validated by the host against Schema(); "{}" when none.
   std::string_view config_json() const { return config_json_; }
   void log(vigil_log_level level, std::string_view message) const { logger_.Log(level, message); }
   const Logger& logger() const { return logger_; }
+  const Host& host() const { return host_; }
 
  private:
   static const vigil_host_api* HostIfUsable(const vigil_host_api* host) {
@@ -154,6 +211,7 @@ class InitContext {
 
   std::string_view config_json_;
   Logger logger_;
+  Host host_;
 };
 
 inline uint64_t NowNs() {

@@ -10,7 +10,10 @@
 //   parse.count  events parsed so far
 //   parse.times  how often this event (by evtnum) was parsed: 1 when the host parsed it once
 //                before extracting, 0 when it did not parse it first
+//   parse.comm   the comm of the event's process, as the host's state gives it (get_process,
+//                API 1.2); no value when the host knows no process for the event
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,11 +43,12 @@ class ParseCounter : public vigil::sdk::Plugin {
   static const char* Fields() {
     return R"([
   {"name": "parse.count", "type": "uint64", "desc": "events parsed so far"},
-  {"name": "parse.times", "type": "uint64", "desc": "how often this event was parsed"}
+  {"name": "parse.times", "type": "uint64", "desc": "how often this event was parsed"},
+  {"name": "parse.comm", "type": "string", "desc": "the comm of the event's process"}
 ])";
   }
 
-  explicit ParseCounter(const vigil::sdk::InitContext& ctx) {
+  explicit ParseCounter(const vigil::sdk::InitContext& ctx) : host_(ctx.host()) {
     vigil::sdk::ConfigView config(ctx.config_json());
     if (config.Has("types")) {
       for (const auto& type : config.json()["types"].GetArray()) {
@@ -71,14 +75,17 @@ class ParseCounter : public vigil::sdk::Plugin {
     for (uint32_t i = 0; i < n; ++i) {
       if (fields[i].field_id == 0) {
         results().SetUint64(fields[i], count_);
-      } else {
+      } else if (fields[i].field_id == 1) {
         results().SetUint64(fields[i], event.evtnum == last_evtnum_ ? times_ : 0);
+      } else if (std::optional<vigil::sdk::ProcessInfo> p = host_.Process(event)) {
+        results().SetString(fields[i], p->comm);
       }
     }
     return VIGIL_OK;
   }
 
  private:
+  vigil::sdk::Host host_;
   std::vector<uint16_t> types_;
   uint64_t fail_every_ = 0;
   uint64_t count_ = 0;

@@ -77,6 +77,27 @@ StatusOr<std::shared_ptr<const PluginLibrary>> LoadPluginLibrary(
 // The file name a plugin called `name` has by default: lib<name>.so.
 std::string DefaultLibraryFileName(const std::string& name);
 
+// What the host API's per-event callbacks (get_process) read for the event a plugin is handed:
+// the engine provides it, on its own thread, around each parse and extraction (EventStateScope).
+class EventState {
+ public:
+  virtual ~EventState() = default;
+  // VIGIL_OK and *out filled as far as out->struct_size allows, or VIGIL_NOT_FOUND.
+  virtual vigil_rc GetProcess(const vigil_event_input& event, vigil_process_info* out) = 0;
+};
+
+// Makes `state` what this thread's plugin callbacks read until the scope ends (then the previous).
+class EventStateScope {
+ public:
+  explicit EventStateScope(EventState* state);
+  ~EventStateScope();
+  EventStateScope(const EventStateScope&) = delete;
+  EventStateScope& operator=(const EventStateScope&) = delete;
+
+ private:
+  EventState* previous_;
+};
+
 // One initialised plugin state. Not copyable; destroy runs in the destructor.
 class PluginInstance {
  public:

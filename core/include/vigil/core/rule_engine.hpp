@@ -22,6 +22,7 @@
 #include "vigil/core/event_bus.hpp"
 #include "vigil/core/output_router.hpp"
 #include "vigil/core/parse_stage.hpp"
+#include "vigil/core/plugin_host.hpp"
 #include "vigil/core/rules.hpp"
 
 namespace vigil::state {
@@ -62,6 +63,17 @@ class RuleEngine final : public events::EventProcessor {
 
  private:
   void SwapIfPending();
+
+  // get_process for the plugins the engine calls: the thread of the event being processed.
+  class SyscallEventState final : public plugin_host::EventState {
+   public:
+    const fields::EventContext* event = nullptr;
+    vigil_rc GetProcess(const vigil_event_input& input, vigil_process_info* out) override;
+
+   private:
+    std::vector<const char*> cgroups_;
+  };
+  SyscallEventState event_state_;
 
   router::OutputRouter& router_;
   std::string hostname_;

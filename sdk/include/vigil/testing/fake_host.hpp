@@ -30,6 +30,7 @@
 #include <arpa/inet.h>
 #include <dlfcn.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -49,6 +50,7 @@
 #include "vigil/event_record.h"
 #include "vigil/plugin_api.h"
 #include "vigil/plugin_check.hpp"
+#include "vigil/sdk.hpp"
 #include "vigil/syscall_schema.h"
 
 namespace vigil::testing {
@@ -108,9 +110,15 @@ class Record {
     return *this;
   }
 
+  // The event number the host gives this record: assigned on its first use, then kept, so Parse
+  // and Extract of one record see one event (as the core parses and extracts each event once).
+  uint64_t evtnum() const { return evtnum_; }
+
  private:
+  friend class FakeHost;
   std::vector<uint8_t> bytes_;
   std::string source_;
+  mutable uint64_t evtnum_ = 0;
 };
 
 // One extracted field, copied out of the plugin's memory. Exactly one vector is used, chosen by
@@ -432,8 +440,10 @@ class FakeHost {
       return std::nullopt;
     }
     vigil_event_input input = InputFor(record);
+    current_event_ = &input;  // what get_process may answer for, during the call
     vigil_rc rc = api_->extract_fields(state_, &input, static_cast<uint32_t>(requests.size()),
                                        requests.data());
+    current_event_ = nullptr;
     if (rc != VIGIL_OK) {
       FailFromPlugin("extract_fields", rc);
       return std::nullopt;
@@ -463,9 +473,18 @@ class FakeHost {
   bool Parse(const Record& record) {
     if (!RequireCapability(VIGIL_CAP_PARSE, "parse")) return false;
     vigil_event_input input = InputFor(record);
+    current_event_ = &input;
     vigil_rc rc = api_->parse_event(state_, &input);
+    current_event_ = nullptr;
     return rc == VIGIL_OK || FailFromPlugin("parse_event", rc);
   }
+
+  // ---- the host's process state (API 1.2 get_process) ----
+
+  // What get_process answers, during Parse and Extract, for events whose record has tid
+  // `info.tid`, as the core's state would for a process it knows. Others get VIGIL_NOT_FOUND.
+  void SetProcess(const vigil::sdk::ProcessInfo& info) { processes_[info.tid] = info; }
+  void ForgetProcess(int64_t tid) { processes_.erase(tid); }
 
   // ---- output ----
 
@@ -675,8 +694,45 @@ class FakeHost {
 
   vigil_event_input InputFor(const Record& record) {
     source_text_ = SourceOf(record);
+    if (record.evtnum_ == 0) record.evtnum_ = ++evtnum_;
     return vigil_event_input{record.bytes().data(), static_cast<uint32_t>(record.bytes().size()),
-                             ++evtnum_, source_text_.c_str()};
+                             record.evtnum_, source_text_.c_str()};
+  }
+
+  static vigil_rc GetProcessCallback(void* ctx, const vigil_event_input* event,
+                                     vigil_process_info* out) {
+    auto* self = static_cast<FakeHost*>(ctx);
+    // As in the core: only for the event of the current parse or extract call.
+    if (event == nullptr || out == nullptr || self->current_event_ == nullptr ||
+        event->evtnum != self->current_event_->evtnum ||
+        event->record_len < VIGIL_EVENT_HEADER_SIZE) {
+      return VIGIL_NOT_FOUND;
+    }
+    auto it = self->processes_.find(vigil_event_get_header(event->record).tid);
+    if (it == self->processes_.end()) return VIGIL_NOT_FOUND;
+    const vigil::sdk::ProcessInfo& p = it->second;
+    self->cgroup_ptrs_.clear();
+    for (const std::string& c : p.cgroups) self->cgroup_ptrs_.push_back(c.c_str());
+    vigil_process_info info{};
+    info.struct_size = sizeof info;
+    info.tid = p.tid;
+    info.pid = p.pid;
+    info.ptid = p.ptid;
+    info.vtid = p.vtid;
+    info.vpid = p.vpid;
+    info.start_ts_ns = p.start_ts_ns;
+    info.pidns_ino = p.pidns_ino;
+    info.mntns_ino = p.mntns_ino;
+    info.uid = p.uid;
+    info.gid = p.gid;
+    info.comm = p.comm.c_str();
+    info.exepath = p.exepath.c_str();
+    info.cgroups = self->cgroup_ptrs_.data();
+    info.ncgroups = static_cast<uint32_t>(self->cgroup_ptrs_.size());
+    const uint32_t size = std::min<uint32_t>(out->struct_size, sizeof info);
+    std::memcpy(out, &info, size);
+    out->struct_size = size;
+    return VIGIL_OK;
   }
 
   static void LogCallback(void* ctx, vigil_log_level level, const char* msg) {
@@ -696,7 +752,11 @@ class FakeHost {
   uint64_t evtnum_ = 0;
   std::string source_text_;  // the event_source of the event being passed, kept alive for the call
   std::string last_error_;
-  vigil_host_api host_api_{sizeof(vigil_host_api), this, &FakeHost::LogCallback};
+  const vigil_event_input* current_event_ = nullptr;  // during Parse and Extract only
+  std::map<int64_t, vigil::sdk::ProcessInfo> processes_;
+  std::vector<const char*> cgroup_ptrs_;
+  vigil_host_api host_api_{sizeof(vigil_host_api), this, &FakeHost::LogCallback,
+                           &FakeHost::GetProcessCallback};
   mutable std::mutex log_mutex_;
   std::vector<LogLine> logs_;
 };
