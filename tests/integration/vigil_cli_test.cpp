@@ -417,7 +417,8 @@ TEST_F(VigilCli, PluginsReadTheProcessOfAnEventFromTheCoresState) {
   std::ofstream(dir_ / "pid1.jsonl") << "{\"tid\": 1, \"n\": 1}\n{\"tid\": 1, \"n\": 2}\n";
   std::ofstream(dir_ / "comm.yaml")
       << "- rule: comm\n  desc: the process comm from the core's state\n"
-      << "  condition: evt.num = 2\n  output: comm=%parse.comm\n  priority: INFO\n"
+      << "  condition: evt.num = 2\n  output: comm=%parse.comm first=%parse.first\n"
+      << "  priority: INFO\n"
       << "  source: syscall\n";
   fs::path cfg = dir_ / "comm-config.yaml";
   std::ofstream(cfg) << "plugin_paths: [" << VIGIL_TEST_PLUGIN_DIR << "]\n"
@@ -432,7 +433,9 @@ TEST_F(VigilCli, PluginsReadTheProcessOfAnEventFromTheCoresState) {
   comm.pop_back();  // the newline
   VigilProcess vigil(dir_, {"run", "-c", cfg.string()});
   ASSERT_EQ(vigil.Wait(), 0) << vigil.Err();
-  EXPECT_THAT(ReadFile(dir_ / "alerts.jsonl"), HasSubstr("Informational comm=" + comm + "\""))
+  // parse.first: the value test_parse kept with pid 1's process at its first event.
+  EXPECT_THAT(ReadFile(dir_ / "alerts.jsonl"),
+              HasSubstr("Informational comm=" + comm + " first=1\""))
       << vigil.Err();
 }
 

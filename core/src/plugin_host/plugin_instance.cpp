@@ -1,6 +1,8 @@
 // PluginInstance: init, the host callbacks a plugin sees, and destroy.
 #include <fmt/format.h>
 
+#include <atomic>
+
 #include "vigil/core/log.hpp"
 #include "vigil/core/plugin_host.hpp"
 
@@ -34,6 +36,32 @@ vigil_rc HostGetProcess(void*, const vigil_event_input* event, vigil_process_inf
   return current_event_state->GetProcess(*event, out);
 }
 
+vigil_rc HostSetProcessValue(void* ctx, const vigil_event_input* event, const void* data,
+                             uint32_t len) {
+  if (event == nullptr || (data == nullptr && len > 0) || len > VIGIL_PROCESS_VALUE_MAX) {
+    return VIGIL_FAILURE;
+  }
+  if (current_event_state == nullptr) return VIGIL_NOT_FOUND;
+  auto* instance = static_cast<const PluginInstance*>(ctx);
+  return current_event_state->SetProcessValue(
+      instance->slot(), *event, std::string_view(static_cast<const char*>(data), len));
+}
+
+vigil_rc HostGetProcessValue(void* ctx, const vigil_event_input* event, const void** data,
+                             uint32_t* len) {
+  if (event == nullptr || data == nullptr || len == nullptr) return VIGIL_FAILURE;
+  if (current_event_state == nullptr) return VIGIL_NOT_FOUND;
+  auto* instance = static_cast<const PluginInstance*>(ctx);
+  std::string_view value;
+  vigil_rc rc = current_event_state->GetProcessValue(instance->slot(), *event, &value);
+  if (rc != VIGIL_OK) return rc;
+  *data = value.data();
+  *len = static_cast<uint32_t>(value.size());
+  return VIGIL_OK;
+}
+
+std::atomic<uint32_t> next_slot{0};
+
 }  // namespace
 
 EventStateScope::EventStateScope(EventState* state) : previous_(current_event_state) {
@@ -44,11 +72,15 @@ EventStateScope::~EventStateScope() { current_event_state = previous_; }
 
 PluginInstance::PluginInstance(std::shared_ptr<const PluginLibrary> library,
                                std::string instance_name)
-    : library_(std::move(library)), instance_name_(std::move(instance_name)) {
+    : library_(std::move(library)),
+      instance_name_(std::move(instance_name)),
+      slot_(next_slot.fetch_add(1, std::memory_order_relaxed)) {
   host_.struct_size = sizeof(host_);
   host_.ctx = this;
   host_.callback_log = HostLog;
   host_.get_process = HostGetProcess;
+  host_.set_process_value = HostSetProcessValue;
+  host_.get_process_value = HostGetProcessValue;
 }
 
 StatusOr<std::unique_ptr<PluginInstance>> PluginInstance::Create(

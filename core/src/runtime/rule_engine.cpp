@@ -76,6 +76,35 @@ void RuleEngine::Process(const events::EventRef& event) {
 
 void RuleEngine::OnIdle() { SwapIfPending(); }
 
+state::Process* RuleEngine::SyscallEventState::ProcessOf(const vigil_event_input& input) const {
+  if (event == nullptr || input.evtnum != event->evtnum || event->syscall == nullptr ||
+      event->syscall->thread == nullptr) {
+    return nullptr;
+  }
+  return event->syscall->thread->process.get();
+}
+
+vigil_rc RuleEngine::SyscallEventState::SetProcessValue(uint32_t slot,
+                                                        const vigil_event_input& input,
+                                                        std::string_view value) {
+  state::Process* p = ProcessOf(input);
+  if (p == nullptr) return VIGIL_NOT_FOUND;
+  if (p->plugin_values.size() <= slot) p->plugin_values.resize(slot + 1);
+  p->plugin_values[slot] = std::string(value);
+  return VIGIL_OK;
+}
+
+vigil_rc RuleEngine::SyscallEventState::GetProcessValue(uint32_t slot,
+                                                        const vigil_event_input& input,
+                                                        std::string_view* value) {
+  state::Process* p = ProcessOf(input);
+  if (p == nullptr || p->plugin_values.size() <= slot || !p->plugin_values[slot]) {
+    return VIGIL_NOT_FOUND;
+  }
+  *value = *p->plugin_values[slot];
+  return VIGIL_OK;
+}
+
 vigil_rc RuleEngine::SyscallEventState::GetProcess(const vigil_event_input& input,
                                                    vigil_process_info* out) {
   // Only the event being processed, and only when the state knows its thread.

@@ -35,6 +35,20 @@ TEST(ResolvePathTest, NormalisesLexically) {
 
 class SyscallStateTest : public StateFixture {};
 
+// Plugins' per-process values (set_process_value) go to a forked child and survive an exec.
+TEST_F(SyscallStateTest, PluginValuesFollowForkAndExec) {
+  Apply(Exec(100, 0, {"bash"}, "/root", "/usr/bin/bash"));
+  state_.FindThread(100)->process->plugin_values = {std::nullopt, std::string("c0ffee")};
+  Apply(Clone(100, 200, 200, 0, "fork"));
+  const ThreadInfo* child = state_.FindThread(200);
+  ASSERT_NE(child, nullptr);
+  ASSERT_EQ(child->process->plugin_values.size(), 2u);
+  EXPECT_EQ(child->process->plugin_values[1], "c0ffee");
+  EXPECT_FALSE(child->process->plugin_values[0]);
+  Apply(Exec(200, 0, {"/bin/cat"}, "/tmp", "/usr/bin/cat", 0, 100));
+  EXPECT_EQ(ProcOf(200)->plugin_values.at(1), "c0ffee");
+}
+
 TEST_F(SyscallStateTest, LineageThroughForkAndExec) {
   Apply(Exec(100, 0, {"bash", "-l"}, "/root", "/usr/bin/bash"));
   EXPECT_EQ(state_.counters().missing_thread, 1u);

@@ -162,7 +162,20 @@ typedef struct vigil_host_api {
    * event without a thread: another source's, or called outside those calls). */
   vigil_rc (*get_process)(void* ctx, const struct vigil_event_input* event,
                           vigil_process_info* out);
+
+  /* One value per process and plugin, kept by the host with its process state, so what a plugin
+   * resolved once (a container id on exec) is a lookup afterwards. Same calls as get_process.
+   * set copies `data` (at most VIGIL_PROCESS_VALUE_MAX bytes); a forked child starts with its
+   * parent's value; the value goes with the process. get sets *data (the host's, valid until the
+   * next set for that process) and *len, or returns VIGIL_NOT_FOUND when none is set or the event
+   * has no process. */
+  vigil_rc (*set_process_value)(void* ctx, const struct vigil_event_input* event, const void* data,
+                                uint32_t len);
+  vigil_rc (*get_process_value)(void* ctx, const struct vigil_event_input* event,
+                                const void** data, uint32_t* len);
 } vigil_host_api;
+
+#define VIGIL_PROCESS_VALUE_MAX 4096u
 
 /* What init receives. Valid only during the init call: copy what you keep. */
 typedef struct vigil_init_input {

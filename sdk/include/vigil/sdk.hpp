@@ -182,7 +182,39 @@ class Host {
     return p;
   }
 
+  // This plugin's value for the event's process (set_process_value): what it resolved once, kept
+  // by the host with the process and inherited by forked children. False when the host keeps no
+  // process for the event (or is older than API 1.2); throws on a value over
+  // VIGIL_PROCESS_VALUE_MAX bytes.
+  bool SetProcessValue(const vigil_event_input& event, std::string_view value) const {
+    if (value.size() > VIGIL_PROCESS_VALUE_MAX) {
+      throw std::length_error("process value over VIGIL_PROCESS_VALUE_MAX bytes");
+    }
+    if (!Has(offsetof(vigil_host_api, set_process_value),
+             host_ ? host_->set_process_value : nullptr)) {
+      return false;
+    }
+    return host_->set_process_value(host_->ctx, &event, value.data(),
+                                    static_cast<uint32_t>(value.size())) == VIGIL_OK;
+  }
+  std::optional<std::string> ProcessValue(const vigil_event_input& event) const {
+    if (!Has(offsetof(vigil_host_api, get_process_value),
+             host_ ? host_->get_process_value : nullptr)) {
+      return std::nullopt;
+    }
+    const void* data = nullptr;
+    uint32_t len = 0;
+    if (host_->get_process_value(host_->ctx, &event, &data, &len) != VIGIL_OK) return std::nullopt;
+    return std::string(static_cast<const char*>(data), len);
+  }
+
  private:
+  // Whether the host's struct reaches the member at `offset` and sets it.
+  template <class Fn>
+  bool Has(size_t offset, Fn fn) const {
+    return host_ != nullptr && host_->struct_size >= offset + sizeof(Fn) && fn != nullptr;
+  }
+
   const vigil_host_api* host_ = nullptr;
 };
 

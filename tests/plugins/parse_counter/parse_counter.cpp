@@ -12,6 +12,8 @@
 //                before extracting, 0 when it did not parse it first
 //   parse.comm   the comm of the event's process, as the host's state gives it (get_process,
 //                API 1.2); no value when the host knows no process for the event
+//   parse.first  the evtnum of the first event parsed for the event's process, kept by the host
+//                (set_process_value on the first one, get_process_value after)
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -44,7 +46,8 @@ class ParseCounter : public vigil::sdk::Plugin {
     return R"([
   {"name": "parse.count", "type": "uint64", "desc": "events parsed so far"},
   {"name": "parse.times", "type": "uint64", "desc": "how often this event was parsed"},
-  {"name": "parse.comm", "type": "string", "desc": "the comm of the event's process"}
+  {"name": "parse.comm", "type": "string", "desc": "the comm of the event's process"},
+  {"name": "parse.first", "type": "string", "desc": "the first parsed event of its process"}
 ])";
   }
 
@@ -62,6 +65,7 @@ class ParseCounter : public vigil::sdk::Plugin {
 
   vigil_rc Parse(const vigil_event_input& event) {
     ++count_;
+    if (!host_.ProcessValue(event)) host_.SetProcessValue(event, std::to_string(event.evtnum));
     times_ = event.evtnum == last_evtnum_ ? times_ + 1 : 1;
     last_evtnum_ = event.evtnum;
     if (fail_every_ != 0 && count_ % fail_every_ == 0) {
@@ -77,8 +81,12 @@ class ParseCounter : public vigil::sdk::Plugin {
         results().SetUint64(fields[i], count_);
       } else if (fields[i].field_id == 1) {
         results().SetUint64(fields[i], event.evtnum == last_evtnum_ ? times_ : 0);
-      } else if (std::optional<vigil::sdk::ProcessInfo> p = host_.Process(event)) {
-        results().SetString(fields[i], p->comm);
+      } else if (fields[i].field_id == 2) {
+        if (std::optional<vigil::sdk::ProcessInfo> p = host_.Process(event)) {
+          results().SetString(fields[i], p->comm);
+        }
+      } else if (std::optional<std::string> first = host_.ProcessValue(event)) {
+        results().SetString(fields[i], *first);
       }
     }
     return VIGIL_OK;

@@ -28,6 +28,14 @@ TEST(ParseCounterTest, CountsParsesAndReadsTheProcessOfTheEvent) {
   EXPECT_EQ((*values)[1].ToString(), "1");
   EXPECT_EQ((*values)[2].ToString(), "bash");
 
+  // The value the plugin kept for pid 42 at its first parse, found again for a later event.
+  Record later = Record::Plugin("{}", 0, /*tid=*/42);
+  ASSERT_TRUE(host.Parse(later)) << host.LastError();
+  auto first = host.Extract(later, "parse.first");
+  ASSERT_TRUE(first) << host.LastError();
+  EXPECT_EQ(first->ToString(), std::to_string(known.evtnum()));
+  EXPECT_NE(later.evtnum(), known.evtnum());
+
   // A thread the host does not know: no process, so no value.
   Record unknown = Record::Plugin("{}", 0, /*tid=*/7);
   auto comm = host.Extract(unknown, "parse.comm");

@@ -17,6 +17,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "vigil/core/fields.hpp"
@@ -84,6 +85,11 @@ class EventState {
   virtual ~EventState() = default;
   // VIGIL_OK and *out filled as far as out->struct_size allows, or VIGIL_NOT_FOUND.
   virtual vigil_rc GetProcess(const vigil_event_input& event, vigil_process_info* out) = 0;
+  // The value of plugin instance `slot` for the event's process (set_process_value).
+  virtual vigil_rc SetProcessValue(uint32_t slot, const vigil_event_input& event,
+                                   std::string_view value) = 0;
+  virtual vigil_rc GetProcessValue(uint32_t slot, const vigil_event_input& event,
+                                   std::string_view* value) = 0;
 };
 
 // Makes `state` what this thread's plugin callbacks read until the scope ends (then the previous).
@@ -114,6 +120,8 @@ class PluginInstance {
   const vigil_plugin_api& api() const { return library_->api(); }
   vigil_plugin* state() const { return state_; }
   const std::string& instance_name() const { return instance_name_; }
+  // This instance's index among all instances, for the state the host keeps per plugin.
+  uint32_t slot() const { return slot_; }
   // The plugin's last_error on this thread, never null.
   std::string LastError() const;
 
@@ -122,6 +130,7 @@ class PluginInstance {
 
   std::shared_ptr<const PluginLibrary> library_;
   std::string instance_name_;
+  uint32_t slot_;
   vigil_host_api host_{};
   vigil_plugin* state_ = nullptr;
 };

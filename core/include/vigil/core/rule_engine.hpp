@@ -27,6 +27,7 @@
 
 namespace vigil::state {
 class SyscallState;
+struct Process;
 }
 
 namespace vigil::runtime {
@@ -69,8 +70,14 @@ class RuleEngine final : public events::EventProcessor {
    public:
     const fields::EventContext* event = nullptr;
     vigil_rc GetProcess(const vigil_event_input& input, vigil_process_info* out) override;
+    vigil_rc SetProcessValue(uint32_t slot, const vigil_event_input& input,
+                             std::string_view value) override;
+    vigil_rc GetProcessValue(uint32_t slot, const vigil_event_input& input,
+                             std::string_view* value) override;
 
    private:
+    // The process of `input` when it is the event being processed and the state knows it.
+    state::Process* ProcessOf(const vigil_event_input& input) const;
     std::vector<const char*> cgroups_;
   };
   SyscallEventState event_state_;

@@ -21,6 +21,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -98,6 +99,8 @@ struct Process {
   uint64_t mntns_ino = 0, netns_ino = 0, pidns_ino = 0;
   std::vector<std::string> cgroups;  // "subsys=/path"
   std::unordered_map<int64_t, FdInfo> fds;
+  // Plugins' values (set_process_value), by plugin slot; copied to a forked child with the rest.
+  std::vector<std::optional<std::string>> plugin_values;
 };
 
 struct ThreadInfo {

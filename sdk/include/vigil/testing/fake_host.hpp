@@ -483,6 +483,7 @@ class FakeHost {
 
   // What get_process answers, during Parse and Extract, for events whose record has tid
   // `info.tid`, as the core's state would for a process it knows. Others get VIGIL_NOT_FOUND.
+  // set/get_process_value keep one value per `info.pid` (a child here does not inherit it).
   void SetProcess(const vigil::sdk::ProcessInfo& info) { processes_[info.tid] = info; }
   void ForgetProcess(int64_t tid) { processes_.erase(tid); }
 
@@ -735,6 +736,36 @@ class FakeHost {
     return VIGIL_OK;
   }
 
+  // The pid whose value (set_process_value) the current event's process holds; -1 when none.
+  int64_t ProcessKey(const vigil_event_input* event) const {
+    if (event == nullptr || current_event_ == nullptr || event->evtnum != current_event_->evtnum ||
+        event->record_len < VIGIL_EVENT_HEADER_SIZE) {
+      return -1;
+    }
+    auto it = processes_.find(vigil_event_get_header(event->record).tid);
+    return it == processes_.end() ? -1 : it->second.pid;
+  }
+
+  static vigil_rc SetProcessValueCallback(void* ctx, const vigil_event_input* event,
+                                          const void* data, uint32_t len) {
+    auto* self = static_cast<FakeHost*>(ctx);
+    if ((data == nullptr && len > 0) || len > VIGIL_PROCESS_VALUE_MAX) return VIGIL_FAILURE;
+    int64_t pid = self->ProcessKey(event);
+    if (pid < 0) return VIGIL_NOT_FOUND;
+    self->process_values_[pid].assign(static_cast<const char*>(data), len);
+    return VIGIL_OK;
+  }
+
+  static vigil_rc GetProcessValueCallback(void* ctx, const vigil_event_input* event,
+                                          const void** data, uint32_t* len) {
+    auto* self = static_cast<FakeHost*>(ctx);
+    auto it = self->process_values_.find(self->ProcessKey(event));
+    if (it == self->process_values_.end()) return VIGIL_NOT_FOUND;
+    *data = it->second.data();
+    *len = static_cast<uint32_t>(it->second.size());
+    return VIGIL_OK;
+  }
+
   static void LogCallback(void* ctx, vigil_log_level level, const char* msg) {
     auto* self = static_cast<FakeHost*>(ctx);
     std::lock_guard<std::mutex> lock(self->log_mutex_);
@@ -755,8 +786,13 @@ class FakeHost {
   const vigil_event_input* current_event_ = nullptr;  // during Parse and Extract only
   std::map<int64_t, vigil::sdk::ProcessInfo> processes_;
   std::vector<const char*> cgroup_ptrs_;
-  vigil_host_api host_api_{sizeof(vigil_host_api), this, &FakeHost::LogCallback,
-                           &FakeHost::GetProcessCallback};
+  std::map<int64_t, std::string> process_values_;  // by pid
+  vigil_host_api host_api_{sizeof(vigil_host_api),
+                           this,
+                           &FakeHost::LogCallback,
+                           &FakeHost::GetProcessCallback,
+                           &FakeHost::SetProcessValueCallback,
+                           &FakeHost::GetProcessValueCallback};
   mutable std::mutex log_mutex_;
   std::vector<LogLine> logs_;
 };
