@@ -1,11 +1,11 @@
 #include "vigil/core/rule_engine.hpp"
 
-#include <algorithm>
 #include <cstring>
 
 #include "vigil/core/sources.hpp"
 #include "vigil/core/syscall_state.hpp"
 #include "vigil/event_record.h"
+#include "vigil/sdk.hpp"
 
 namespace vigil::runtime {
 
@@ -135,11 +135,7 @@ vigil_rc RuleEngine::SyscallEventState::GetProcess(const vigil_event_input& inpu
   }
   info.cgroups = cgroups_.data();
   info.ncgroups = static_cast<uint32_t>(cgroups_.size());
-  // A plugin built against an older, shorter struct gets the members it knows.
-  const uint32_t size = std::min<uint32_t>(out->struct_size, sizeof info);
-  std::memcpy(out, &info, size);
-  out->struct_size = size;
-  return VIGIL_OK;
+  return sdk::CopyProcessInfo(info, out);
 }
 
 RuleEngineCounters RuleEngine::counters() const {

@@ -60,6 +60,7 @@
 #ifndef VIGIL_SDK_HPP
 #define VIGIL_SDK_HPP
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -142,6 +143,17 @@ struct ProcessInfo {
   std::vector<std::string> cgroups;  // "subsys=/path"
 };
 
+// Hands a host's complete `info` to a plugin's `out`, as far as the plugin's struct_size reaches
+// (a plugin built against an older, shorter struct gets the members it knows). For hosts: the
+// core and the fake host.
+inline vigil_rc CopyProcessInfo(const vigil_process_info& info, vigil_process_info* out) {
+  const uint32_t size = static_cast<uint32_t>(
+      std::min<size_t>(std::min<size_t>(out->struct_size, sizeof info), sizeof *out));
+  std::memcpy(out, &info, size);
+  out->struct_size = size;
+  return VIGIL_OK;
+}
+
 // The host's per-event services for parsers and extractors. Copyable; valid from init until the
 // plugin is destroyed. Call only from Parse or Extract, with their event.
 class Host {
@@ -151,10 +163,7 @@ class Host {
 
   // Whether the host offers get_process (API 1.2 and later).
   bool HasProcessState() const {
-    return host_ != nullptr &&
-           host_->struct_size >=
-               offsetof(vigil_host_api, get_process) + sizeof(host_->get_process) &&
-           host_->get_process != nullptr;
+    return Has(offsetof(vigil_host_api, get_process), host_ ? host_->get_process : nullptr);
   }
   // The process that made `event`; nullopt when the host knows none (another source's event,
   // or an older host).

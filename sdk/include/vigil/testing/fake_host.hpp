@@ -730,10 +730,7 @@ class FakeHost {
     info.exepath = p.exepath.c_str();
     info.cgroups = self->cgroup_ptrs_.data();
     info.ncgroups = static_cast<uint32_t>(self->cgroup_ptrs_.size());
-    const uint32_t size = std::min<uint32_t>(out->struct_size, sizeof info);
-    std::memcpy(out, &info, size);
-    out->struct_size = size;
-    return VIGIL_OK;
+    return vigil::sdk::CopyProcessInfo(info, out);
   }
 
   // The pid whose value (set_process_value) the current event's process holds; -1 when none.
