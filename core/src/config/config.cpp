@@ -450,16 +450,16 @@ void ConfigReader::Read(const YAML::Node& root, Config& cfg) {
       Bool("watch_rules_files", &cfg.watch_rules_files),
       {"outputs", [&](const Member& m) { ReadOutputs(m, cfg); }},
       Sub("log", {{"level", [&](const Member& m) { ReadLogLevel(m, cfg); }}}),
-      Sub("engine",
-          {Uint("queue_capacity", 1, kMaxU32, &e.queue_capacity),
-           {"on_full",
-            [&](const Member& m) {
-              if (auto v = ReadChoice(m, "on_full policy", {"block", "drop"})) {
-                e.on_full = *v == 0 ? events::OnFull::kBlock : events::OnFull::kDrop;
-              }
-            }},
-           Time("shutdown_timeout_ms", &e.shutdown_timeout),
-           Time("stats_interval_s", &e.stats_interval)}),
+      Sub("engine", {Uint("queue_capacity", 1, kMaxU32, &e.queue_capacity),
+                     {"on_full",
+                      [&](const Member& m) {
+                        if (auto v = ReadChoice(m, "on_full policy", {"block", "drop"})) {
+                          e.on_full = *v == 0 ? events::OnFull::kBlock : events::OnFull::kDrop;
+                        }
+                      }},
+                     Time("shutdown_timeout_ms", &e.shutdown_timeout),
+                     Time("stats_interval_s", &e.stats_interval),
+                     Uint("hold_max_events", 1, kMaxU32, &e.hold_max_events)}),
       {"base_syscalls",
        [&](const Member& m) {
          cfg.base_syscalls.pos = m.key_pos;
@@ -468,11 +468,10 @@ void ConfigReader::Read(const YAML::Node& root, Config& cfg) {
                           Bool("all", &cfg.base_syscalls.all)});
        }},
       {"hostname", [&](const Member& m) { cfg.hostname = ReadString(m).value_or(""); }},
-      Sub("falco_libs",
-          {Uint("thread_table_size", 1, kMaxU32, &st.max_threads),
-           Uint("fd_table_size", 1, kMaxU32, &st.max_fds_per_process),
-           Uint("thread_table_auto_purging_interval_s", 1, 86400, &st.proc_sweep_interval_ms,
-                1000)}),
+      Sub("falco_libs", {Uint("thread_table_size", 1, kMaxU32, &st.max_threads),
+                         Uint("fd_table_size", 1, kMaxU32, &st.max_fds_per_process),
+                         Uint("thread_table_auto_purging_interval_s", 1, 86400,
+                              &st.proc_sweep_interval_ms, 1000)}),
       Bool("time_format_iso_8601", &json.time_format_iso_8601),
       Bool("json_include_output_property", &json.include_output),
       Bool("json_include_output_fields_property", &json.include_output_fields),

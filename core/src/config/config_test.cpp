@@ -87,6 +87,7 @@ TEST(LoadConfig, ReadsEveryKey) {
   EXPECT_EQ(cfg->engine.on_full, events::OnFull::kDrop);
   EXPECT_EQ(cfg->engine.shutdown_timeout, std::chrono::milliseconds(2000));
   EXPECT_EQ(cfg->engine.stats_interval, std::chrono::seconds(60));
+  EXPECT_EQ(cfg->engine.hold_max_events, 500u);
   EXPECT_EQ(cfg->hostname, "node-1");
   EXPECT_EQ(cfg->state.max_threads, 4096u);
   EXPECT_EQ(cfg->state.proc_sweep_interval_ms, 30000u);

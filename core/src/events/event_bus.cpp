@@ -333,12 +333,12 @@ void EventBus::Impl::EngineMain() {
     if (readers_ended_.load(std::memory_order_acquire) == nsources && all_queues_empty()) break;
 
     Clock::time_point now = Clock::now();
-    if (now >= next_idle) {
+    if (now >= next_idle || now >= processor_.NextTimer()) {
       processor_.OnIdle();
       now = Clock::now();
-      next_idle = now + options_.idle_interval;
+      if (now >= next_idle) next_idle = now + options_.idle_interval;
     }
-    Clock::time_point wake = next_idle;
+    Clock::time_point wake = std::min(next_idle, processor_.NextTimer());
     if (stop_requested_.load(std::memory_order_acquire)) {
       wake = std::min(
           wake, Clock::time_point(Clock::duration(stop_deadline_.load(std::memory_order_relaxed))));
@@ -351,6 +351,7 @@ void EventBus::Impl::EngineMain() {
     }
     engine_signal_.WaitUntil(key, wake);
   }
+  processor_.OnStop();
   if (!std::all_of(sources_.begin(), sources_.end(),
                    [](const auto& s) { return s->queue.Empty(); })) {
     log::warning("event bus: shutdown timeout reached, events still queued are not processed");
@@ -374,7 +375,12 @@ void EventBus::Impl::RequestStop() {
 // ---- EventBus ---------------------------------------------------------------------------------
 
 EventBus::EventBus(EventProcessor& processor, EventBusOptions options)
-    : impl_(std::make_shared<Impl>(processor, options)) {}
+    : impl_(std::make_shared<Impl>(processor, options)) {
+  // The waker may be called from any thread after the bus is gone: it holds the bus weakly.
+  processor.AttachWaker([weak = std::weak_ptr<Impl>(impl_)] {
+    if (auto impl = weak.lock()) impl->engine_signal_.Notify();
+  });
+}
 
 EventBus::~EventBus() {
   if (started_ && !finished_) {

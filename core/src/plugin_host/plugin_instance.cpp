@@ -1,10 +1,12 @@
 // PluginInstance: init, the host callbacks a plugin sees, and destroy.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <atomic>
 
 #include "vigil/core/log.hpp"
 #include "vigil/core/plugin_host.hpp"
+#include "vigil/plugin_check.hpp"
 
 namespace vigil::plugin_host {
 namespace {
@@ -60,6 +62,20 @@ vigil_rc HostGetProcessValue(void* ctx, const vigil_event_input* event, const vo
   return VIGIL_OK;
 }
 
+vigil_rc HostHoldProcess(void*, const vigil_event_input* event, uint32_t timeout_ms) {
+  if (event == nullptr || current_event_state == nullptr) return VIGIL_NOT_FOUND;
+  return current_event_state->HoldProcess(*event, std::min(timeout_ms, VIGIL_HOLD_MAX_MS));
+}
+
+void HostReleaseProcess(void* ctx, int64_t pid) {
+  static_cast<const PluginInstance*>(ctx)->Release(pid);
+}
+
+void HostSetCounter(void* ctx, const char* name, uint64_t value) {
+  if (name == nullptr || !plugin_check::IsCounterName(name)) return;
+  static_cast<PluginInstance*>(ctx)->SetCounter(name, value);
+}
+
 std::atomic<uint32_t> next_slot{0};
 
 }  // namespace
@@ -81,6 +97,39 @@ PluginInstance::PluginInstance(std::shared_ptr<const PluginLibrary> library,
   host_.get_process = HostGetProcess;
   host_.set_process_value = HostSetProcessValue;
   host_.get_process_value = HostGetProcessValue;
+  host_.hold_process = HostHoldProcess;
+  host_.release_process = HostReleaseProcess;
+  host_.set_counter = HostSetCounter;
+}
+
+void PluginInstance::AttachReleases(std::shared_ptr<ProcessReleases> releases) {
+  std::lock_guard lock(mu_);
+  releases_ = std::move(releases);
+}
+
+void PluginInstance::Release(int64_t pid) const {
+  std::shared_ptr<ProcessReleases> releases;
+  {
+    std::lock_guard lock(mu_);
+    releases = releases_;
+  }
+  if (releases) releases->Release(pid);
+}
+
+void PluginInstance::SetCounter(std::string_view name, uint64_t value) {
+  std::lock_guard lock(mu_);
+  for (auto& [n, v] : counters_) {
+    if (n == name) {
+      v = value;
+      return;
+    }
+  }
+  if (counters_.size() < VIGIL_COUNTERS_MAX) counters_.emplace_back(name, value);
+}
+
+std::vector<std::pair<std::string, uint64_t>> PluginInstance::Counters() const {
+  std::lock_guard lock(mu_);
+  return counters_;
 }
 
 StatusOr<std::unique_ptr<PluginInstance>> PluginInstance::Create(

@@ -73,6 +73,7 @@ class DropWatch {
 
 std::string FormatCounters(const events::EventBusStats& bus, const router::OutputRouter& router,
                            const state::SyscallState* syscall_state, const ParseStage& parsers,
+                           const EventHold& hold, const RunningPlugins& plugins,
                            const std::vector<std::unique_ptr<PluginSource>>& sources) {
   std::string out;
   if (syscall_state != nullptr) {
@@ -98,6 +99,23 @@ std::string FormatCounters(const events::EventBusStats& bus, const router::Outpu
   }
   for (const ParserCounters& c : parsers.counters()) {
     out += fmt::format("parser {}: parsed={} failed={}; ", c.name, c.parsed, c.failed);
+  }
+  if (HoldCounters h = hold.counters(); h.holds > 0) {
+    auto ms = [](uint64_t us) { return fmt::format("{}.{:03}", us / 1000, us % 1000); };
+    out += fmt::format(
+        "hold: processes={} events={} released={} timed_out={} overflowed={} stopped={} "
+        "waiting={} wait_ms_p50={} p99={} max={}; ",
+        h.holds, h.events, h.released, h.timed_out, h.overflowed, h.stopped, h.waiting,
+        ms(h.wait_p50_us), ms(h.wait_p99_us), ms(h.wait_max_us));
+  }
+  for (const auto* instances : {&plugins.plugins, &plugins.outputs}) {
+    for (const auto& plugin : *instances) {
+      auto counters = plugin->Counters();
+      if (counters.empty()) continue;
+      out += fmt::format("plugin {}:", plugin->instance_name());
+      for (const auto& [name, value] : counters) out += fmt::format(" {}={}", name, value);
+      out += "; ";
+    }
   }
   for (const auto& [name, c] : router.AllCounters()) {
     out += fmt::format("output {}: accepted={} delivered={} failed={} rejected={} dropped={}; ",
@@ -210,6 +228,7 @@ struct Daemon::Stages {
   // 5. parsers
   ParseStage parsers;
   // 6. engine
+  std::unique_ptr<EventHold> hold;
   std::unique_ptr<RuleEngine> engine;
   std::unique_ptr<SyscallSelection> selection;
   // 7. sources
@@ -300,6 +319,9 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::Create(const config::Config& cfg,
   s.engine = std::make_unique<RuleEngine>(*s.router, s.hostname, std::move(event_sources));
   s.engine->AttachSyscallState(s.syscall_state.get());
   s.engine->AttachParsers(&s.parsers);
+  s.hold = std::make_unique<EventHold>(cfg.engine.hold_max_events);
+  s.engine->AttachHold(s.hold.get());
+  for (const auto& plugin : s.running.plugins) plugin->AttachReleases(s.hold->releases());
   s.engine->Install(std::move(ruleset));
   return daemon;
 }
@@ -350,7 +372,8 @@ Status Daemon::Run() {
   if (s.sources.empty()) log::warning("no source plugin is configured: nothing to watch");
 
   auto counters = [&] {
-    return FormatCounters(s.bus->Stats(), *s.router, s.syscall_state.get(), s.parsers, s.sources);
+    return FormatCounters(s.bus->Stats(), *s.router, s.syscall_state.get(), s.parsers, *s.hold,
+                          s.running, s.sources);
   };
   const sigset_t signals = StopSignals();
   DropWatch drops(*s.router, s.hostname);

@@ -13,6 +13,23 @@ RuleEngine::RuleEngine(router::OutputRouter& router, std::string hostname,
                        std::vector<std::string> source_names)
     : router_(router), hostname_(std::move(hostname)), source_names_(std::move(source_names)) {
   for (const std::string& name : source_names_) is_syscall_.push_back(name == kSyscallSource);
+  run_held_ = [this](const fields::EventContext& held) {
+    // Extractors read the held event's process (its copy) through the host callbacks.
+    event_state_.event = &held;
+    plugin_host::EventStateScope scope(&event_state_);
+    Evaluate(held);
+  };
+}
+
+void RuleEngine::AttachHold(EventHold* hold) {
+  hold_ = hold;
+  event_state_.hold = hold;
+  if (hold_ != nullptr && waker_) hold_->SetWaker(waker_);
+}
+
+void RuleEngine::AttachWaker(std::function<void()> wake) {
+  waker_ = std::move(wake);
+  if (hold_ != nullptr) hold_->SetWaker(waker_);
 }
 
 void RuleEngine::Install(std::unique_ptr<rules::Ruleset> ruleset) {
@@ -43,6 +60,7 @@ void RuleEngine::SwapIfPending() {
 
 void RuleEngine::Process(const events::EventRef& event) {
   SwapIfPending();
+  if (hold_ != nullptr && hold_->Pending()) hold_->RunDue(Clock::now(), run_held_);
   events_.fetch_add(1, std::memory_order_relaxed);
   if (event.source_id >= source_names_.size()) return;
   const bool keeps_state = state_ != nullptr && is_syscall_[event.source_id];
@@ -62,19 +80,46 @@ void RuleEngine::Process(const events::EventRef& event) {
   // What parsers and extractors read through get_process, for this event.
   event_state_.event = &ctx;
   plugin_host::EventStateScope scope(&event_state_);
-  if (parsers_ != nullptr) parsers_->Parse(ctx);
-  if (has_rules) {
-    ctx.source_index = source_index_[event.source_id];
-    ruleset_->Evaluate(ctx, &matches_);
-    for (size_t m : matches_) {
-      router_.Submit(std::make_shared<const router::Alert>(ruleset_->MakeAlert(m, ctx, hostname_)));
-    }
-    if (!matches_.empty()) matches_count_.fetch_add(matches_.size(), std::memory_order_relaxed);
+  if (parsers_ != nullptr) {
+    event_state_.parsing = true;
+    parsers_->Parse(ctx);
+    event_state_.parsing = false;
+  }
+  if (hold_ != nullptr && ctx.syscall != nullptr && ctx.syscall->thread != nullptr &&
+      hold_->IsHeld(ctx.syscall->thread->pid)) {
+    hold_->Add(ctx.syscall->thread->pid, ctx, Clock::now());  // its rules run at the release
+  } else if (has_rules) {
+    Evaluate(ctx);
   }
   if (keeps_state) state_->After();
 }
 
-void RuleEngine::OnIdle() { SwapIfPending(); }
+void RuleEngine::Evaluate(const fields::EventContext& event) {
+  vigil_event_header h;
+  std::memcpy(&h, event.record, sizeof h);
+  if (!ruleset_ || h.source_id >= source_index_.size()) return;
+  fields::EventContext ctx = event;
+  ctx.source_index = source_index_[h.source_id];
+  ruleset_->Evaluate(ctx, &matches_);
+  for (size_t m : matches_) {
+    router_.Submit(std::make_shared<const router::Alert>(ruleset_->MakeAlert(m, ctx, hostname_)));
+  }
+  if (!matches_.empty()) matches_count_.fetch_add(matches_.size(), std::memory_order_relaxed);
+}
+
+void RuleEngine::OnIdle() {
+  SwapIfPending();
+  if (hold_ != nullptr && hold_->Pending()) hold_->RunDue(Clock::now(), run_held_);
+}
+
+std::chrono::steady_clock::time_point RuleEngine::NextTimer() const {
+  return hold_ != nullptr ? hold_->NextDeadline() : Clock::time_point::max();
+}
+
+void RuleEngine::OnStop() {
+  SwapIfPending();
+  if (hold_ != nullptr) hold_->RunAll(Clock::now(), run_held_);
+}
 
 state::Process* RuleEngine::SyscallEventState::ProcessOf(const vigil_event_input& input) const {
   if (event == nullptr || input.evtnum != event->evtnum || event->syscall == nullptr ||
@@ -102,6 +147,18 @@ vigil_rc RuleEngine::SyscallEventState::GetProcessValue(uint32_t slot,
     return VIGIL_NOT_FOUND;
   }
   *value = *p->plugin_values[slot];
+  return VIGIL_OK;
+}
+
+vigil_rc RuleEngine::SyscallEventState::HoldProcess(const vigil_event_input& input,
+                                                    uint32_t timeout_ms) {
+  // Only while the event is parsed, and only with a thread.
+  if (hold == nullptr || !parsing || ProcessOf(input) == nullptr ||
+      event->syscall->thread->pid < 0) {
+    return VIGIL_NOT_FOUND;
+  }
+  if (timeout_ms == 0) return VIGIL_OK;
+  hold->Hold(event->syscall->thread->pid, Clock::now() + std::chrono::milliseconds(timeout_ms));
   return VIGIL_OK;
 }
 

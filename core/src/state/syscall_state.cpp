@@ -290,6 +290,18 @@ SyscallState::~SyscallState() = default;
 
 Status SyscallState::ScanProc() { return impl_->ScanProc(); }
 
+SyscallViewCopy::SyscallViewCopy(const SyscallView& view) : view_(view) {
+  if (view.thread != nullptr) {
+    thread_ = *view.thread;
+    if (thread_.process) thread_.process = std::make_shared<Process>(*thread_.process);
+    view_.thread = &thread_;
+  }
+  if (view.fd != nullptr) {
+    fd_ = *view.fd;
+    view_.fd = &*fd_;
+  }
+}
+
 const SyscallView& SyscallState::Before(const fields::EventContext& event) {
   return impl_->Before(event);
 }

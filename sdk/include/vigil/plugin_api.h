@@ -47,9 +47,9 @@ extern "C" {
 /* ---- Version ---------------------------------------------------------------------------- */
 
 #define VIGIL_PLUGIN_API_VERSION_MAJOR 1
-#define VIGIL_PLUGIN_API_VERSION_MINOR 1
+#define VIGIL_PLUGIN_API_VERSION_MINOR 2
 #define VIGIL_PLUGIN_API_VERSION_PATCH 0
-#define VIGIL_PLUGIN_API_VERSION_STRING "1.1.0"
+#define VIGIL_PLUGIN_API_VERSION_STRING "1.2.0"
 
 /* The name of the one exported entry function; its type is vigil_plugin_entry_fn. */
 #define VIGIL_PLUGIN_ENTRY_SYMBOL "vigil_plugin_entry"
@@ -173,9 +173,28 @@ typedef struct vigil_host_api {
                                 uint32_t len);
   vigil_rc (*get_process_value)(void* ctx, const struct vigil_event_input* event,
                                 const void** data, uint32_t* len);
+
+  /* Hold until metadata. Inside parse_event: the host keeps the events of this event's process
+   * (this one included, and the ones after it, in their order) out of the rules until
+   * release_process(pid) or `timeout_ms` after the first hold (capped at VIGIL_HOLD_MAX_MS);
+   * other processes' events keep flowing. Holding a held process again changes nothing. Parsing
+   * is not delayed: the plugin sees held events as they come; its fields are extracted when the
+   * rules run. VIGIL_OK, or VIGIL_NOT_FOUND (no process for the event, or called outside
+   * parse_event). When the host holds too many events, the oldest hold ends early (counted). */
+  vigil_rc (*hold_process)(void* ctx, const struct vigil_event_input* event, uint32_t timeout_ms);
+  /* Ends the hold of process `pid` (the pid of vigil_process_info): its held events go to the
+   * rules. From any thread, while the plugin is initialised; a pid not held is ignored. */
+  void (*release_process)(void* ctx, int64_t pid);
+
+  /* Sets the plugin's counter `name` ([a-z0-9_]+, at most 64 bytes) to `value`, shown in the
+   * stats lines as `plugin <plugin>: <name>=<value>`. From any thread; at most
+   * VIGIL_COUNTERS_MAX names per plugin (more are ignored). */
+  void (*set_counter)(void* ctx, const char* name, uint64_t value);
 } vigil_host_api;
 
 #define VIGIL_PROCESS_VALUE_MAX 4096u
+#define VIGIL_HOLD_MAX_MS 10000u
+#define VIGIL_COUNTERS_MAX 64u
 
 /* What init receives. Valid only during the init call: copy what you keep. */
 typedef struct vigil_init_input {

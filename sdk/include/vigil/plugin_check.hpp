@@ -96,6 +96,15 @@ inline std::string CapabilityNames(uint32_t capabilities) {
   return out;
 }
 
+// A name set_counter accepts: [a-z0-9_]+, at most 64 bytes (plugin_api.h).
+inline bool IsCounterName(std::string_view name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (char c : name) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
+  }
+  return true;
+}
+
 namespace detail {
 
 constexpr uint32_t kKnownCapabilities =

@@ -67,6 +67,7 @@
 #include <cstring>
 #include <exception>
 #include <initializer_list>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -215,6 +216,33 @@ class Host {
     uint32_t len = 0;
     if (host_->get_process_value(host_->ctx, &event, &data, &len) != VIGIL_OK) return std::nullopt;
     return std::string(static_cast<const char*>(data), len);
+  }
+
+  // Inside Parse: keeps the events of the event's process (this one first) out of the rules until
+  // ReleaseProcess(pid) or `timeout` (the host caps it at VIGIL_HOLD_MAX_MS) — for an enricher
+  // whose metadata for the process is on its way. False when nothing is held: no process for the
+  // event, an older host, or a zero timeout.
+  bool HoldProcess(const vigil_event_input& event, std::chrono::milliseconds timeout) const {
+    if (timeout.count() <= 0 ||
+        !Has(offsetof(vigil_host_api, hold_process), host_ ? host_->hold_process : nullptr)) {
+      return false;
+    }
+    const auto ms = static_cast<uint32_t>(
+        std::min<int64_t>(timeout.count(), std::numeric_limits<uint32_t>::max()));
+    return host_->hold_process(host_->ctx, &event, ms) == VIGIL_OK;
+  }
+  // Ends the hold of `pid` (ProcessInfo::pid). Any thread; a pid not held is ignored.
+  void ReleaseProcess(int64_t pid) const {
+    if (Has(offsetof(vigil_host_api, release_process), host_ ? host_->release_process : nullptr)) {
+      host_->release_process(host_->ctx, pid);
+    }
+  }
+  // Sets counter `name` ([a-z0-9_]+, at most 64 bytes) for the stats lines. Any thread; ignored by
+  // an older host.
+  void SetCounter(std::string_view name, uint64_t value) const {
+    if (Has(offsetof(vigil_host_api, set_counter), host_ ? host_->set_counter : nullptr)) {
+      host_->set_counter(host_->ctx, std::string(name).c_str(), value);
+    }
   }
 
  private:

@@ -1,5 +1,5 @@
-// test_parse against the fake host: parse counting, and the host's process state (get_process)
-// reaching an extractor, as the core gives it.
+// test_parse against the fake host: parse counting, the host's process state (get_process)
+// reaching an extractor, as the core gives it, and holds released from the plugin's own thread.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -41,6 +41,52 @@ TEST(ParseCounterTest, CountsParsesAndReadsTheProcessOfTheEvent) {
   auto comm = host.Extract(unknown, "parse.comm");
   ASSERT_TRUE(comm) << host.LastError();
   EXPECT_FALSE(comm->present());
+}
+
+vigil::sdk::ProcessInfo Process(int64_t pid, std::string comm) {
+  vigil::sdk::ProcessInfo p;
+  p.tid = p.pid = pid;
+  p.comm = std::move(comm);
+  return p;
+}
+
+TEST(ParseCounterTest, HoldsItsProcessesAndReleasesThemFromItsOwnThread) {
+  FakeHost host{std::string(VIGIL_PLUGIN_PATH)};
+  ASSERT_TRUE(host.Init(R"({"hold": {"comm": "apt", "timeout_ms": 300, "release_after_ms": 20}})"))
+      << host.LastError();
+  host.SetProcess(Process(50, "apt"));
+  host.SetProcess(Process(60, "bash"));
+
+  Record apt = Record::Plugin("{}", 0, /*tid=*/50);
+  Record bash = Record::Plugin("{}", 0, /*tid=*/60);
+  ASSERT_TRUE(host.Parse(apt)) << host.LastError();
+  ASSERT_TRUE(host.Parse(bash)) << host.LastError();
+  EXPECT_TRUE(host.Held(50));
+  EXPECT_EQ(host.HoldTimeoutMs(50), 300u);
+  EXPECT_FALSE(host.Held(60));
+  EXPECT_EQ(host.Counter("holds"), 1u);
+
+  ASSERT_TRUE(host.WaitForRelease(50, std::chrono::seconds(5)));
+  EXPECT_FALSE(host.Held(50));
+  auto released = host.Extract(apt, "parse.released");
+  ASSERT_TRUE(released) << host.LastError();
+  EXPECT_EQ(released->ToString(), "true");
+  EXPECT_FALSE(host.WaitForRelease(60, std::chrono::milliseconds(1)));  // never held
+}
+
+TEST(ParseCounterTest, HoldsOnlyInsideParse) {
+  FakeHost host{std::string(VIGIL_PLUGIN_PATH)};
+  ASSERT_TRUE(host.Init(R"({"hold": {"comm": "apt"}})")) << host.LastError();
+  host.SetProcess(Process(50, "apt"));
+  Record apt = Record::Plugin("{}", 0, /*tid=*/50);
+  // Extraction reads the process but cannot hold it; a later parse does.
+  auto released = host.Extract(apt, "parse.released");
+  ASSERT_TRUE(released) << host.LastError();
+  EXPECT_EQ(released->ToString(), "false");
+  EXPECT_FALSE(host.Held(50));
+  ASSERT_TRUE(host.Parse(apt)) << host.LastError();
+  EXPECT_TRUE(host.Held(50));
+  EXPECT_EQ(host.HoldTimeoutMs(50), 250u);  // the plugin's default
 }
 
 }  // namespace

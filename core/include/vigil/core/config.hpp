@@ -99,6 +99,9 @@ struct EngineConfig {
   events::OnFull on_full = events::OnFull::kBlock;
   std::chrono::milliseconds shutdown_timeout{5000};
   std::chrono::seconds stats_interval{0};  // 0 = off.
+  // Events the engine keeps for enrichers waiting on metadata (hold_process); past it the
+  // oldest hold ends early.
+  uint32_t hold_max_events = 65536;
 };
 
 // Which syscalls kernel sources capture besides those the rules need (Falco's `base_syscalls`).

@@ -28,6 +28,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -47,16 +48,26 @@ struct EventRef {
   uint64_t evtnum;     // the bus's running event number: 1, 2, 3... in processing order
 };
 
-// The engine step. Both methods run on the engine thread only, never concurrently.
+// The engine step. Process, OnIdle, NextTimer and OnStop run on the engine thread only, never
+// concurrently.
 class EventProcessor {
  public:
   virtual ~EventProcessor() = default;
   // Called once per event, in queue order within a source. Expected not to allocate or block:
   // the time it takes is the time the whole bus takes.
   virtual void Process(const EventRef& event) = 0;
-  // Called when every queue is empty, at most every `idle_interval` and at least that often while
-  // the bus is idle: timers and housekeeping go here.
+  // Called when every queue is empty, at least every `idle_interval` while the bus is idle, and
+  // when NextTimer() is due: timers and housekeeping go here.
   virtual void OnIdle() {}
+  // When the processor next needs OnIdle even if no event comes (a held event's deadline).
+  virtual std::chrono::steady_clock::time_point NextTimer() const {
+    return std::chrono::steady_clock::time_point::max();
+  }
+  // Called once, after the last event (the bus has drained or gave up at the shutdown timeout).
+  virtual void OnStop() {}
+  // The bus hands over, at construction, a function that wakes the engine thread so it checks
+  // NextTimer again; safe from any thread, also after the bus is gone.
+  virtual void AttachWaker(std::function<void()> wake) { (void)wake; }
 };
 
 // One opened event stream; the plugin host adapts a plugin instance to this.

@@ -15,9 +15,11 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "vigil/core/fields.hpp"
@@ -90,6 +92,16 @@ class EventState {
                                    std::string_view value) = 0;
   virtual vigil_rc GetProcessValue(uint32_t slot, const vigil_event_input& event,
                                    std::string_view* value) = 0;
+  // hold_process: holds the event's process for at most `timeout_ms` (already capped).
+  virtual vigil_rc HoldProcess(const vigil_event_input& event, uint32_t timeout_ms) = 0;
+};
+
+// Where release_process goes, from any thread (the engine's EventHold). A plugin may outlive the
+// engine, so instances share it (shared_ptr) and it must stay safe to call after the engine ended.
+class ProcessReleases {
+ public:
+  virtual ~ProcessReleases() = default;
+  virtual void Release(int64_t pid) = 0;
 };
 
 // Makes `state` what this thread's plugin callbacks read until the scope ends (then the previous).
@@ -125,6 +137,13 @@ class PluginInstance {
   // The plugin's last_error on this thread, never null.
   std::string LastError() const;
 
+  // Where this instance's release_process calls go (null: dropped). Safe from any thread.
+  void AttachReleases(std::shared_ptr<ProcessReleases> releases);
+  void Release(int64_t pid) const;
+  // set_counter: the plugin's counters, in the order first set. Safe from any thread.
+  void SetCounter(std::string_view name, uint64_t value);
+  std::vector<std::pair<std::string, uint64_t>> Counters() const;
+
  private:
   PluginInstance(std::shared_ptr<const PluginLibrary> library, std::string instance_name);
 
@@ -133,6 +152,10 @@ class PluginInstance {
   uint32_t slot_;
   vigil_host_api host_{};
   vigil_plugin* state_ = nullptr;
+
+  mutable std::mutex mu_;  // guards releases_ and counters_: plugins call from their own threads
+  std::shared_ptr<ProcessReleases> releases_;
+  std::vector<std::pair<std::string, uint64_t>> counters_;
 };
 
 }  // namespace vigil::plugin_host

@@ -10,16 +10,21 @@
 // Per event, in this order: the syscall state (when attached, events of source "syscall":
 // SyscallState::Before, seen by the rules through EventContext::syscall), the parsers (when
 // attached: ParseStage), the rules, then the state's removals (After). State and parsers run
-// whether or not a rule set is loaded or any rule uses the event type.
+// whether or not a rule set is loaded or any rule uses the event type. With an EventHold attached,
+// the events of a process a parser held (hold_process) go to the hold instead of the rules and
+// are evaluated, in their order, when it is released or times out (EventHold).
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
 #include "vigil/core/event_bus.hpp"
+#include "vigil/core/event_hold.hpp"
 #include "vigil/core/output_router.hpp"
 #include "vigil/core/parse_stage.hpp"
 #include "vigil/core/plugin_host.hpp"
@@ -56,24 +61,36 @@ class RuleEngine final : public events::EventProcessor {
     parsers_ = parsers != nullptr && !parsers->empty() ? parsers : nullptr;
   }
 
+  // Where hold_process keeps events (null: plugins cannot hold). Same rules as the state.
+  void AttachHold(EventHold* hold);
+
   void Process(const events::EventRef& event) override;
   void OnIdle() override;
+  std::chrono::steady_clock::time_point NextTimer() const override;
+  void OnStop() override;
+  void AttachWaker(std::function<void()> wake) override;
 
   // Approximate while running, exact once the bus has stopped.
   RuleEngineCounters counters() const;
 
  private:
+  using Clock = std::chrono::steady_clock;
   void SwapIfPending();
+  // The rules on one event (now, or a held one at its release); its alerts to the router.
+  void Evaluate(const fields::EventContext& event);
 
   // get_process for the plugins the engine calls: the thread of the event being processed.
   class SyscallEventState final : public plugin_host::EventState {
    public:
     const fields::EventContext* event = nullptr;
+    EventHold* hold = nullptr;
+    bool parsing = false;  // inside the parsers (hold_process is for them only)
     vigil_rc GetProcess(const vigil_event_input& input, vigil_process_info* out) override;
     vigil_rc SetProcessValue(uint32_t slot, const vigil_event_input& input,
                              std::string_view value) override;
     vigil_rc GetProcessValue(uint32_t slot, const vigil_event_input& input,
                              std::string_view* value) override;
+    vigil_rc HoldProcess(const vigil_event_input& input, uint32_t timeout_ms) override;
 
    private:
     // The process of `input` when it is the event being processed and the state knows it.
@@ -88,6 +105,9 @@ class RuleEngine final : public events::EventProcessor {
   std::vector<bool> is_syscall_;          // bus source id -> its events are syscall events
   state::SyscallState* state_ = nullptr;  // engine thread only
   ParseStage* parsers_ = nullptr;         // engine thread only
+  EventHold* hold_ = nullptr;             // engine thread only
+  EventHold::Run run_held_;               // Evaluate for a held event, made once
+  std::function<void()> waker_;
 
   std::unique_ptr<rules::Ruleset> ruleset_;  // engine thread only
   std::vector<uint32_t> source_index_;       // bus source id -> ruleset source index

@@ -132,6 +132,22 @@ struct SyscallView {
   std::array<std::string, 8> abs_paths;
 };
 
+// A copy of what a SyscallView points to (the thread, its process, the fd), for an event whose
+// rules run after later events changed the state: a held event (hold_process). Lineage fields
+// still read the live table. Not movable: the view points into the copy.
+class SyscallViewCopy {
+ public:
+  explicit SyscallViewCopy(const SyscallView& view);
+  SyscallViewCopy(const SyscallViewCopy&) = delete;
+  SyscallViewCopy& operator=(const SyscallViewCopy&) = delete;
+  const SyscallView& view() const { return view_; }
+
+ private:
+  ThreadInfo thread_;
+  std::optional<FdInfo> fd_;
+  SyscallView view_;
+};
+
 struct StateOptions {
   size_t max_threads = 131072;        // table bound: beyond it the oldest dead-looking entries go
   size_t max_fds_per_process = 4096;  // per-process fd table bound

@@ -31,6 +31,8 @@
 #include <dlfcn.h>
 
 #include <algorithm>
+#include <chrono>
+#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -38,6 +40,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -474,7 +477,9 @@ class FakeHost {
     if (!RequireCapability(VIGIL_CAP_PARSE, "parse")) return false;
     vigil_event_input input = InputFor(record);
     current_event_ = &input;
+    parsing_ = true;
     vigil_rc rc = api_->parse_event(state_, &input);
+    parsing_ = false;
     current_event_ = nullptr;
     return rc == VIGIL_OK || FailFromPlugin("parse_event", rc);
   }
@@ -486,6 +491,33 @@ class FakeHost {
   // set/get_process_value keep one value per `info.pid` (a child here does not inherit it).
   void SetProcess(const vigil::sdk::ProcessInfo& info) { processes_[info.tid] = info; }
   void ForgetProcess(int64_t tid) { processes_.erase(tid); }
+
+  // ---- holds and counters (API 1.2) ----
+
+  // Whether the plugin holds process `pid` (hold_process in a Parse, for a process SetProcess
+  // gave) and has not released it; the timeout it asked for.
+  bool Held(int64_t pid) const {
+    std::lock_guard<std::mutex> lock(log_mutex_);
+    return holds_.count(pid) != 0;
+  }
+  std::optional<uint32_t> HoldTimeoutMs(int64_t pid) const {
+    std::lock_guard<std::mutex> lock(log_mutex_);
+    auto it = holds_.find(pid);
+    return it == holds_.end() ? std::nullopt : std::optional<uint32_t>(it->second);
+  }
+  // Waits until the plugin releases `pid` (release_process, from any of its threads); false at
+  // the timeout, or when `pid` is not held.
+  bool WaitForRelease(int64_t pid, std::chrono::milliseconds timeout) {
+    std::unique_lock<std::mutex> lock(log_mutex_);
+    return released_cv_.wait_for(lock, timeout, [&] { return holds_.count(pid) == 0; }) &&
+           released_.count(pid) != 0;
+  }
+  // The plugin's counter `name` (set_counter), if it set it.
+  std::optional<uint64_t> Counter(const std::string& name) const {
+    std::lock_guard<std::mutex> lock(log_mutex_);
+    auto it = counters_.find(name);
+    return it == counters_.end() ? std::nullopt : std::optional<uint64_t>(it->second);
+  }
 
   // ---- output ----
 
@@ -763,6 +795,44 @@ class FakeHost {
     return VIGIL_OK;
   }
 
+  static vigil_rc HoldProcessCallback(void* ctx, const vigil_event_input* event,
+                                      uint32_t timeout_ms) {
+    auto* self = static_cast<FakeHost*>(ctx);
+    int64_t pid = self->parsing_ ? self->ProcessKey(event) : -1;
+    if (pid < 0) return VIGIL_NOT_FOUND;  // as the core: in parse_event, for a known process
+    if (timeout_ms == 0) return VIGIL_OK;
+    std::lock_guard<std::mutex> lock(self->log_mutex_);
+    self->holds_.emplace(pid, std::min(timeout_ms, VIGIL_HOLD_MAX_MS));
+    self->released_.erase(pid);
+    return VIGIL_OK;
+  }
+
+  static void ReleaseProcessCallback(void* ctx, int64_t pid) {
+    auto* self = static_cast<FakeHost*>(ctx);
+    {
+      std::lock_guard<std::mutex> lock(self->log_mutex_);
+      if (self->holds_.erase(pid) == 0) return;
+      self->released_.insert(pid);
+    }
+    self->released_cv_.notify_all();
+  }
+
+  static void SetCounterCallback(void* ctx, const char* name, uint64_t value) {
+    auto* self = static_cast<FakeHost*>(ctx);
+    if (name == nullptr) return;
+    std::string_view n(name);
+    const bool valid = plugin_check::IsCounterName(n);
+    std::lock_guard<std::mutex> lock(self->log_mutex_);
+    if (!valid) {  // the core ignores it; a test sees why in Logs()
+      self->logs_.push_back(LogLine{
+          VIGIL_LOG_WARNING, "host: set_counter: '" + std::string(n) + "' is not a counter name"});
+      return;
+    }
+    if (self->counters_.size() < VIGIL_COUNTERS_MAX || self->counters_.count(n) != 0) {
+      self->counters_[std::string(n)] = value;
+    }
+  }
+
   static void LogCallback(void* ctx, vigil_log_level level, const char* msg) {
     auto* self = static_cast<FakeHost*>(ctx);
     std::lock_guard<std::mutex> lock(self->log_mutex_);
@@ -784,12 +854,22 @@ class FakeHost {
   std::map<int64_t, vigil::sdk::ProcessInfo> processes_;
   std::vector<const char*> cgroup_ptrs_;
   std::map<int64_t, std::string> process_values_;  // by pid
+  bool parsing_ = false;                           // inside Parse: hold_process applies
+  // Guarded by log_mutex_ (plugins release and count from their own threads).
+  std::map<int64_t, uint32_t> holds_;  // pid -> timeout_ms
+  std::set<int64_t> released_;
+  std::condition_variable released_cv_;
+  std::map<std::string, uint64_t, std::less<>> counters_;
   vigil_host_api host_api_{sizeof(vigil_host_api),
                            this,
                            &FakeHost::LogCallback,
                            &FakeHost::GetProcessCallback,
                            &FakeHost::SetProcessValueCallback,
-                           &FakeHost::GetProcessValueCallback};
+                           &FakeHost::GetProcessValueCallback,
+                           &FakeHost::HoldProcessCallback,
+                           &FakeHost::ReleaseProcessCallback,
+                           &FakeHost::SetCounterCallback};
+  // Guards the log, and the holds and counters above.
   mutable std::mutex log_mutex_;
   std::vector<LogLine> logs_;
 };
