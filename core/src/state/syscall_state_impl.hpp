@@ -27,6 +27,7 @@
 #include "proc_reader.hpp"
 #include "record_params.hpp"
 #include "vigil/core/syscall_state.hpp"
+#include "vigil/event_types.h"
 #include "vigil/syscall_schema.h"
 
 namespace vigil::state {
@@ -36,13 +37,11 @@ using Clock = std::chrono::steady_clock;
 inline constexpr int64_t kAtFdcwd = -100;
 inline constexpr uint32_t kNoIndex = UINT32_MAX;
 
-// Event type codes by name, from event_types.h.
+// Event type codes by name, from event_types.h; consteval so a misspelt name does not compile.
 consteval uint16_t Code(std::string_view name) {
-#define VIGIL_STATE_CODE(code, n) \
-  if (name == #n) return code;
-  VIGIL_SYSCALL_EVENT_TYPES(VIGIL_STATE_CODE)
-#undef VIGIL_STATE_CODE
-  return 0;
+  const uint16_t code = SyscallEventCode(name);
+  if (code == 0) throw "not an event type name";
+  return code;
 }
 
 struct SockAddr;  // a socket address parameter, parsed (fd_handlers.cpp)

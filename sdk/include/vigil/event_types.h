@@ -102,4 +102,20 @@
 /* One past the highest code above. */
 #define VIGIL_EVENT_TYPE_END 94u
 
+#ifdef __cplusplus
+#include <cstdint>
+#include <string_view>
+namespace vigil {
+/* The code of syscall event type `name` ("execve"), 0 for none: for constants in C++ code,
+ *   constexpr uint16_t kExecve = vigil::SyscallEventCode("execve");  */
+constexpr uint16_t SyscallEventCode(std::string_view name) {
+#define VIGIL_EVENT_TYPE_CODE_X(code, n) \
+  if (name == #n) return code;
+  VIGIL_SYSCALL_EVENT_TYPES(VIGIL_EVENT_TYPE_CODE_X)
+#undef VIGIL_EVENT_TYPE_CODE_X
+  return 0;
+}
+}  // namespace vigil
+#endif
+
 #endif /* VIGIL_EVENT_TYPES_H */
