@@ -10,8 +10,10 @@
 #include <fstream>
 #include <optional>
 #include <regex>
+#include <sstream>
 #include <thread>
 
+#include "cgroup_container.hpp"
 #include "vigil_process.hpp"
 
 namespace {
@@ -437,6 +439,49 @@ TEST_F(VigilCli, PluginsReadTheProcessOfAnEventFromTheCoresState) {
   EXPECT_THAT(ReadFile(dir_ / "alerts.jsonl"),
               HasSubstr("Informational comm=" + comm + " first=1\""))
       << vigil.Err();
+}
+
+}  // namespace
+
+namespace {
+
+// The container plugin in the real core: its fields come from the cgroups the core's state read
+// from /proc for a process that started before vigil.
+TEST_F(VigilCli, ContainerFieldsComeFromTheCgroupsOfTheCoresState) {
+  std::ofstream(dir_ / "pid1.jsonl") << "{\"tid\": 1, \"n\": 1}\n";
+  std::ofstream(dir_ / "container.yaml")
+      << "- rule: container\n  desc: the container of pid 1\n"
+      << "  condition: container.id != \"\"\n"
+      << "  output: id=%container.id full=%container.full_id type=%container.type\n"
+      << "  priority: INFO\n  source: syscall\n";
+  fs::path cfg = dir_ / "container-config.yaml";
+  std::ofstream(cfg) << "plugin_paths: [" << VIGIL_PLUGIN_DIR << ", " << VIGIL_TEST_PLUGIN_DIR
+                     << "]\n"
+                     << "rules_files: [" << (dir_ / "container.yaml").string() << "]\n"
+                     << "plugins:\n  - name: test_syscall_jsonl\n"
+                     << "    config: {path: " << (dir_ / "pid1.jsonl").string() << "}\n"
+                     << "  - name: container\n"
+                     << "outputs:\n  - name: record\n    plugin: test_record\n"
+                     << "    config: {path: " << (dir_ / "alerts.jsonl").string() << "}\n";
+  // What pid 1's cgroups say, by the library the plugin uses (tested on its own).
+  std::vector<std::string> cgroups;
+  std::istringstream lines(ReadFile("/proc/1/cgroup"));
+  for (std::string line; std::getline(lines, line);) {
+    size_t colon = line.find(':'), second = line.find(':', colon + 1);
+    if (second != std::string::npos) {
+      cgroups.push_back(line.substr(colon + 1, second - colon - 1) + "=" + line.substr(second + 1));
+    }
+  }
+  auto c = vigil::container::FromCgroups(cgroups);
+  const bool host = c.kind == vigil::container::Kind::kHost;
+  std::string expected = "id=" + (host ? std::string("host") : std::string(c.ShortId())) +
+                         " full=" + (host ? std::string("host") : c.full_id) +
+                         " type=" + vigil::container::KindName(c.kind);
+  VigilProcess vigil(dir_, {"run", "-c", cfg.string()});
+  ASSERT_EQ(vigil.Wait(), 0) << vigil.Err();
+  EXPECT_THAT(ReadFile(dir_ / "alerts.jsonl"), HasSubstr("Informational " + expected + "\""))
+      << vigil.Err();
+  EXPECT_THAT(vigil.Err(), HasSubstr("plugin container: resolved=1"));
 }
 
 }  // namespace
