@@ -1,9 +1,12 @@
 // container: the container each syscall event's process runs in, for Falco's container.* fields.
 // Parse resolves it once per process from the cgroups in the core's state (get_process) and keeps
 // it with the process (set_process_value): at the first event seen of a process, and again at each
-// exec, whose record brings the cgroups the new image runs in. Extraction is a lookup.
-// Runtime metadata (name, image, labels: Docker, containerd, CRI clients) comes next (README.md).
+// exec, whose record brings the cgroups the new image runs in. The runtime's metadata (name,
+// image, labels, mounts ...) comes from the plugin's own threads (engines.cpp) into a cache; while
+// a container's answer is on its way its processes' events are held (hold_timeout_ms), so a rule
+// on the image fires right at a fresh container's first exec. Extraction is a lookup.
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -11,24 +14,31 @@
 #include <vector>
 
 #include "cgroup_container.hpp"
+#include "engines.hpp"
+#include "metadata_store.hpp"
+#include "vigil/config_view.hpp"
 #include "vigil/event_types.h"
 #include "vigil/sdk.hpp"
 
 namespace {
 
 using vigil::container::CgroupContainer;
+using vigil::container::ContainerInfo;
+using vigil::container::Kind;
+using vigil::container::MetadataStore;
 
 constexpr uint16_t kExecve = vigil::SyscallEventCode("execve");
 constexpr uint16_t kExecveat = vigil::SyscallEventCode("execveat");
 static_assert(kExecve != 0 && kExecveat != 0);
 
-// What the plugin keeps per process: the field values, one per line.
+// What the plugin keeps per process: the cgroup answer, one value per line.
 struct Resolved {
   std::string type, id, full_id, pod_uid;
+  bool host() const { return type == "host"; }
 };
 
 std::string Encode(const CgroupContainer& c) {
-  const bool host = c.kind == vigil::container::Kind::kHost;
+  const bool host = c.kind == Kind::kHost;
   return std::string(vigil::container::KindName(c.kind)) + '\n' +
          (host ? std::string("host") : std::string(c.ShortId())) + '\n' +
          (host ? std::string("host") : c.full_id) + '\n' + c.pod_uid;
@@ -47,12 +57,59 @@ std::optional<Resolved> Decode(std::string_view value) {
                   std::move(parts[3])};
 }
 
-enum Field : uint32_t { kId, kFullId, kType };
+// Field ids: the order of Fields().
+enum Field : uint32_t {
+  kId,
+  kFullId,
+  kType,
+  kContainerName,
+  kImage,
+  kImageId,
+  kImageRepository,
+  kImageTag,
+  kImageDigest,
+  kPrivileged,
+  kMounts,
+  kMount,
+  kMountSource,
+  kMountDest,
+  kMountMode,
+  kMountRdwr,
+  kMountPropagation,
+  kStartTs,
+  kDuration,
+  kIp,
+  kCniJson,
+  kHostPid,
+  kHostNetwork,
+  kHostIpc,
+  kLabel,
+  kLabels,
+  kHealthcheck,
+};
+
+std::string Labels(const ContainerInfo& c) {
+  std::string out;
+  for (const auto& [key, value] : c.labels) {
+    if (!out.empty()) out += ", ";
+    out += key + ':' + value;
+  }
+  return out;
+}
+
+std::string Mounts(const ContainerInfo& c) {
+  std::string out;
+  for (const auto& m : c.mounts) {
+    if (!out.empty()) out += ',';
+    out += m.ToString();
+  }
+  return out;
+}
 
 class ContainerPlugin : public vigil::sdk::Plugin {
  public:
   static constexpr const char* kName = "container";
-  static constexpr const char* kVersion = "0.1.0";
+  static constexpr const char* kVersion = "0.2.0";
   static constexpr uint32_t kCapabilities = VIGIL_CAP_EXTRACT | VIGIL_CAP_PARSE;
   static constexpr const char* kDescription =
       "Container metadata for syscall events (Falco's container.* fields)";
@@ -60,24 +117,97 @@ class ContainerPlugin : public vigil::sdk::Plugin {
   static constexpr const char* kExtractEventSources = R"(["syscall"])";
 
   static const char* Schema() {
-    return R"({"type": "object", "properties": {}, "additionalProperties": false})";
+    return R"({"type": "object", "additionalProperties": false, "properties": {
+  "label_max_len": {"type": "integer", "minimum": 0},
+  "with_size": {"type": "boolean"},
+  "verbosity": {"enum": ["trace", "debug", "info", "warning", "error", "critical"]},
+  "hold_timeout_ms": {"type": "integer", "minimum": 0, "maximum": 10000},
+  "request_timeout_ms": {"type": "integer", "minimum": 1, "maximum": 60000},
+  "cache": {"type": "object", "additionalProperties": false, "properties": {
+    "max_containers": {"type": "integer", "minimum": 1},
+    "ttl_s": {"type": "integer", "minimum": 1}}},
+  "engines": {"type": "object", "additionalProperties": false, "properties": {
+    "docker": {"$ref": "#/definitions/engine"},
+    "podman": {"$ref": "#/definitions/engine"},
+    "containerd": {"$ref": "#/definitions/engine"},
+    "cri": {"$ref": "#/definitions/engine"},
+    "lxc": {"$ref": "#/definitions/engine"},
+    "libvirt_lxc": {"$ref": "#/definitions/engine"},
+    "bpm": {"$ref": "#/definitions/engine"}}}},
+ "definitions": {"engine": {"type": "object", "additionalProperties": false, "properties": {
+    "enabled": {"type": "boolean"},
+    "sockets": {"type": "array", "items": {"type": "string", "minLength": 1}}}}}})";
   }
   static const char* Fields() {
-    return R"([
+    return R"json([
   {"name": "container.id", "type": "string",
    "desc": "the container id (its first 12 characters), or 'host' for a process in no container"},
   {"name": "container.full_id", "type": "string",
    "desc": "the full container id (64 hex digits; the name for lxc and systemd-nspawn), or 'host'"},
   {"name": "container.type", "type": "string",
-   "desc": "the container runtime: docker, containerd, cri-o, cri, podman, lxc, systemd-nspawn, host"}
-])";
+   "desc": "the container runtime: docker, containerd, cri-o, cri, podman, lxc, systemd-nspawn, host"},
+  {"name": "container.name", "type": "string", "desc": "the container name ('host' on the host)"},
+  {"name": "container.image", "type": "string", "desc": "the image as the container names it"},
+  {"name": "container.image.id", "type": "string", "desc": "the image id (hex, no sha256:)"},
+  {"name": "container.image.repository", "type": "string", "desc": "the image repository"},
+  {"name": "container.image.tag", "type": "string", "desc": "the image tag"},
+  {"name": "container.image.digest", "type": "string",
+   "desc": "the image's registry digest (sha256:...)"},
+  {"name": "container.privileged", "type": "bool", "desc": "whether the container is privileged"},
+  {"name": "container.mounts", "type": "string",
+   "desc": "the mounts, as source:dest:mode:rdwr:propagation, comma separated"},
+  {"name": "container.mount", "type": "string", "arg": {"kind": "key", "required": true},
+   "desc": "one mount, by index or by a glob on its source, as source:dest:mode:rdwr:propagation"},
+  {"name": "container.mount.source", "type": "string", "arg": {"kind": "key", "required": true},
+   "desc": "a mount's source, by index or by a glob on its destination"},
+  {"name": "container.mount.dest", "type": "string", "arg": {"kind": "key", "required": true},
+   "desc": "a mount's destination, by index or by a glob on its source"},
+  {"name": "container.mount.mode", "type": "string", "arg": {"kind": "key", "required": true},
+   "desc": "a mount's mode, by index or by a glob on its source"},
+  {"name": "container.mount.rdwr", "type": "string", "arg": {"kind": "key", "required": true},
+   "desc": "whether a mount is read-write (true/false), by index or by a glob on its source"},
+  {"name": "container.mount.propagation", "type": "string",
+   "arg": {"kind": "key", "required": true},
+   "desc": "a mount's propagation, by index or by a glob on its source"},
+  {"name": "container.start_ts", "type": "abstime",
+   "desc": "when the container was created, ns since the epoch"},
+  {"name": "container.duration", "type": "reltime",
+   "desc": "ns from the container's creation to the event"},
+  {"name": "container.ip", "type": "string", "desc": "the container's IP address"},
+  {"name": "container.cni.json", "type": "string", "desc": "the CNI result (CRI runtimes)"},
+  {"name": "container.host_pid", "type": "bool", "desc": "whether it shares the host's pid namespace"},
+  {"name": "container.host_network", "type": "bool",
+   "desc": "whether it shares the host's network namespace"},
+  {"name": "container.host_ipc", "type": "bool", "desc": "whether it shares the host's ipc namespace"},
+  {"name": "container.label", "type": "string", "arg": {"kind": "key", "required": true},
+   "desc": "a container label's value"},
+  {"name": "container.labels", "type": "string",
+   "desc": "the container's labels, as key:value, comma and space separated"},
+  {"name": "container.healthcheck", "type": "string",
+   "desc": "the container's health check command line"}
+])json";
   }
 
-  explicit ContainerPlugin(const vigil::sdk::InitContext& ctx) : host_(ctx.host()) {
+  explicit ContainerPlugin(const vigil::sdk::InitContext& ctx)
+      : host_(ctx.host()), log_(ctx.logger()) {
     if (!host_.HasProcessState()) {
       throw std::runtime_error("this vigil has no process state for plugins (API 1.2 or later)");
     }
+    vigil::sdk::ConfigView config(ctx.config_json());
+    hold_ = std::chrono::milliseconds(config.Uint64("hold_timeout_ms", 250));
+    if (config.Bool("with_size", false)) {
+      log_.Warning("with_size: container sizes are not computed by vigil; ignored");
+    }
+    vigil::sdk::ConfigView cache = config.Object("cache");
+    MetadataStore::Limits limits;
+    limits.max_containers = cache.Uint64("max_containers", limits.max_containers);
+    limits.ttl = std::chrono::seconds(cache.Uint64("ttl_s", 600));
+    store_ = std::make_unique<MetadataStore>(limits);
+    engines_ = std::make_unique<vigil::container::Engines>(
+        vigil::container::EngineConfig::FromConfig(config), *store_, host_, log_);
   }
+
+  ~ContainerPlugin() { engines_.reset(); }  // stops the threads before the store goes
 
   // Every type: the first event of a process that started before vigil may be any.
   std::vector<uint16_t> ParseEventTypes() { return {}; }
@@ -85,12 +215,26 @@ class ContainerPlugin : public vigil::sdk::Plugin {
   vigil_rc Parse(const vigil_event_input& event) {
     const uint16_t type = vigil::sdk::EventView(event).type();
     const bool exec = type == kExecve || type == kExecveat;
-    if (!exec && host_.ProcessValue(event)) return VIGIL_OK;  // resolved already
+    std::optional<std::string> value = exec ? std::nullopt : host_.ProcessValue(event);
+    if (value) {
+      if (store_->pending() == 0) return VIGIL_OK;  // nothing on its way: the common case
+    } else {
+      std::optional<vigil::sdk::ProcessInfo> p = host_.Process(event);
+      if (!p) return VIGIL_OK;  // not a syscall event with a thread
+      value = Encode(vigil::container::FromCgroups(p->cgroups));
+      host_.SetProcessValue(event, *value);
+      host_.SetCounter("resolved", ++resolved_);
+    }
+    std::optional<Resolved> c = Decode(*value);
+    if (!c || !engines_->Serves(c->type)) return VIGIL_OK;
+    if (store_->Request(c->full_id, -1) == MetadataStore::Want::kKnown) return VIGIL_OK;
+    // Hold first, then register: the worker's release can never come before the hold.
     std::optional<vigil::sdk::ProcessInfo> p = host_.Process(event);
-    if (!p) return VIGIL_OK;  // not a syscall event with a thread
-    host_.SetProcessValue(event, Encode(vigil::container::FromCgroups(p->cgroups)));
-    ++resolved_;
-    host_.SetCounter("resolved", resolved_);
+    if (!p || !host_.HoldProcess(event, hold_)) return VIGIL_OK;
+    host_.SetCounter("held", ++held_);
+    if (store_->Request(c->full_id, p->pid) == MetadataStore::Want::kKnown) {
+      host_.ReleaseProcess(p->pid);
+    }
     return VIGIL_OK;
   }
 
@@ -98,25 +242,121 @@ class ContainerPlugin : public vigil::sdk::Plugin {
     std::optional<std::string> value = host_.ProcessValue(event);
     std::optional<Resolved> c = value ? Decode(*value) : std::nullopt;
     if (!c) return VIGIL_OK;  // no process known: no values
+    MetadataStore::InfoPtr info;
+    if (!c->host()) info = store_->Find(c->full_id).value_or(nullptr);
     for (uint32_t i = 0; i < n; ++i) {
-      switch (fields[i].field_id) {
+      vigil_extract_field& f = fields[i];
+      switch (f.field_id) {
         case kId:
-          results().SetString(fields[i], c->id);
+          results().SetString(f, c->id);
           break;
         case kFullId:
-          results().SetString(fields[i], c->full_id);
+          results().SetString(f, c->full_id);
           break;
         case kType:
-          results().SetString(fields[i], c->type);
+          results().SetString(f, c->type);
           break;
+        case kContainerName:
+          if (c->host()) results().SetString(f, "host");
+          if (info && !info->name.empty()) results().SetString(f, info->name);
+          break;
+        default:
+          if (info) ExtractInfo(*info, vigil::sdk::EventView(event).ts_ns(), f);
       }
     }
     return VIGIL_OK;
   }
 
  private:
+  void ExtractInfo(const ContainerInfo& c, uint64_t ts_ns, vigil_extract_field& f) {
+    auto text = [&](const std::string& s) {
+      if (!s.empty()) results().SetString(f, s);
+    };
+    switch (f.field_id) {
+      case kImage:
+        return text(c.image);
+      case kImageId:
+        return text(c.image_id);
+      case kImageRepository:
+        return text(c.image_repository);
+      case kImageTag:
+        return text(c.image_tag);
+      case kImageDigest:
+        return text(c.image_digest);
+      case kPrivileged:
+        return results().SetBool(f, c.privileged);
+      case kMounts:
+        return text(Mounts(c));
+      case kMount:
+      case kMountSource:
+      case kMountDest:
+      case kMountMode:
+      case kMountRdwr:
+      case kMountPropagation:
+        return ExtractMount(c, f);
+      case kStartTs:
+        if (c.created_ns != 0) results().SetUint64s(f, &c.created_ns, 1);
+        return;
+      case kDuration:
+        if (c.created_ns != 0 && ts_ns >= c.created_ns) {
+          const uint64_t d = ts_ns - c.created_ns;
+          results().SetUint64s(f, &d, 1);
+        }
+        return;
+      case kIp:
+        return text(c.ip);
+      case kCniJson:
+        return text(c.cni_json);
+      case kHostPid:
+        return results().SetBool(f, c.host_pid);
+      case kHostNetwork:
+        return results().SetBool(f, c.host_network);
+      case kHostIpc:
+        return results().SetBool(f, c.host_ipc);
+      case kLabel:
+        if (f.arg_key != nullptr) {
+          if (auto it = c.labels.find(f.arg_key); it != c.labels.end()) text(it->second);
+        }
+        return;
+      case kLabels:
+        return text(Labels(c));
+      case kHealthcheck:
+        return text(c.healthcheck);
+    }
+  }
+
+  // container.mount*[i] by index; [glob] by the source (the destination for mount.source).
+  void ExtractMount(const ContainerInfo& c, vigil_extract_field& f) {
+    if (f.arg_key == nullptr) return;
+    const std::string_view key = f.arg_key;
+    const bool index =
+        !key.empty() && key.size() <= 9 && key.find_first_not_of("0123456789") == std::string::npos;
+    const vigil::container::Mount* m = index ? c.MountAt(std::stoull(std::string(key)))
+                                       : f.field_id == kMountSource ? c.MountByDest(key)
+                                                                    : c.MountBySource(key);
+    if (m == nullptr) return;
+    switch (f.field_id) {
+      case kMount:
+        return results().SetString(f, m->ToString());
+      case kMountSource:
+        return results().SetString(f, m->source);
+      case kMountDest:
+        return results().SetString(f, m->dest);
+      case kMountMode:
+        return results().SetString(f, m->mode);
+      case kMountRdwr:
+        return results().SetString(f, m->rdwr ? "true" : "false");
+      case kMountPropagation:
+        return results().SetString(f, m->propagation);
+    }
+  }
+
   vigil::sdk::Host host_;
-  uint64_t resolved_ = 0;
+  vigil::sdk::Logger log_;
+  std::chrono::milliseconds hold_{250};
+  std::unique_ptr<MetadataStore> store_;
+  std::unique_ptr<vigil::container::Engines> engines_;
+  uint64_t resolved_ = 0, held_ = 0;
 };
 
 }  // namespace

@@ -1,7 +1,13 @@
 // The container plugin against the fake host: the container of an event's process from the
-// core's cgroups, resolved once per process and again at exec, read back by its fields.
+// core's cgroups, resolved once per process and again at exec, read back by its fields; and the
+// runtime's metadata from a local Docker Engine API server, with the hold until it is in.
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "fake_docker_engine.hpp"
 #include "vigil/event_types.h"
 #include "vigil/testing/fake_host.hpp"
 
@@ -30,7 +36,12 @@ Record Syscall(const char* type, int64_t tid) {
 
 class ContainerPluginTest : public ::testing::Test {
  protected:
-  void SetUp() override { ASSERT_TRUE(host_.Init()) << host_.LastError(); }
+  // No runtime: these tests are about the ids from the cgroups alone.
+  void SetUp() override {
+    ASSERT_TRUE(host_.Init(R"({"engines": {"docker": {"enabled": false},
+                                           "podman": {"enabled": false}}})"))
+        << host_.LastError();
+  }
 
   // container.id, container.full_id, container.type of `record` ("<none>" for no value).
   std::vector<std::string> Fields(const Record& record) {
@@ -83,6 +94,193 @@ TEST_F(ContainerPluginTest, AnEventWithoutAProcessHasNoValues) {
   ASSERT_TRUE(host_.Parse(unknown)) << host_.LastError();
   EXPECT_EQ(Fields(unknown), (std::vector<std::string>{"<none>", "<none>", "<none>"}));
   EXPECT_EQ(host_.Counter("resolved"), std::nullopt);
+}
+
+std::string Data(const std::string& name) {
+  std::ifstream in(std::string(VIGIL_CONTAINER_TEST_DATA) + "/" + name);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// The id of tests/data/docker_inspect.json.
+constexpr const char* kWebId = kId;
+constexpr const char* kWebImage =
+    "sha256:7e1a4e2d11e2ac7223c1d7a4f1a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3";
+
+// The plugin with a Docker engine at a local server that answers as dockerd does.
+class ContainerRuntimeTest : public ::testing::Test {
+ protected:
+  bool Init(const std::string& extra = "") {
+    return host_.Init(R"({"engines": {"docker": {"enabled": true, "sockets": [")" + server_.path() +
+                      R"("]}, "podman": {"enabled": false}})" + extra + "}");
+  }
+  vigil::sdk::ProcessInfo InWeb(int64_t pid) {
+    return Process(pid, {"0::/system.slice/docker-" + std::string(kWebId) + ".scope"});
+  }
+  std::string Field(const Record& record, const std::string& field) {
+    auto values = host_.ExtractFields(record, {field});
+    EXPECT_TRUE(values) << host_.LastError();
+    return values && (*values)[0].present() ? (*values)[0].ToString() : "<none>";
+  }
+
+  vigil::container::testing::FakeDockerEngine server_{::testing::TempDir() + "vigil-plugin-" +
+                                                      std::to_string(getpid()) + ".sock"};
+  FakeHost host_{std::string(VIGIL_PLUGIN_PATH)};
+};
+
+TEST_F(ContainerRuntimeTest, TheFirstExecOfAFreshContainerWaitsForItsMetadata) {
+  server_.SetContainer(kWebId, Data("docker_inspect.json"), std::chrono::milliseconds(300));
+  ASSERT_TRUE(Init(R"(, "hold_timeout_ms": 5000)")) << host_.LastError();
+  host_.SetProcess(InWeb(200));
+  Record exec = Syscall("execve", 200);
+  ASSERT_TRUE(host_.Parse(exec)) << host_.LastError();
+  EXPECT_TRUE(host_.Held(200));
+  EXPECT_EQ(host_.HoldTimeoutMs(200), 5000u);
+  EXPECT_EQ(Field(exec, "container.name"), "<none>");  // the answer is not in yet
+  ASSERT_TRUE(host_.WaitForRelease(200, std::chrono::seconds(5)));
+  EXPECT_EQ(Field(exec, "container.name"), "web-1");
+  EXPECT_EQ(Field(exec, "container.image.repository"), "registry.example.com:5000/team/web");
+  EXPECT_EQ(host_.Counter("held"), 1u);
+  EXPECT_EQ(host_.Counter("lookups"), 1u);
+  // Known now: the container's other processes go straight through.
+  host_.SetProcess(InWeb(201));
+  ASSERT_TRUE(host_.Parse(Syscall("execve", 201))) << host_.LastError();
+  EXPECT_FALSE(host_.Held(201));
+  EXPECT_EQ(host_.Counter("lookups"), 1u);
+}
+
+TEST_F(ContainerRuntimeTest, EveryFieldAsFalcoRendersIt) {
+  server_.SetContainer(kWebId, Data("docker_inspect.json"));
+  server_.SetImage(kWebImage, Data("docker_image.json"));
+  ASSERT_TRUE(Init(R"(, "label_max_len": 20)")) << host_.LastError();
+  host_.SetProcess(InWeb(300));
+  // 2026-12-05T06:30:11.123456789Z: ten seconds after the container's creation.
+  Record exec = Record::Make(vigil::SyscallEventCode("execve"), {}, 1796452211123456789u, 300);
+  exec.set_source("syscall");
+  ASSERT_TRUE(host_.Parse(exec)) << host_.LastError();
+  ASSERT_TRUE(host_.WaitForRelease(300, std::chrono::seconds(5)));
+  const std::vector<std::pair<std::string, std::string>> expected = {
+      {"container.id", std::string(kWebId).substr(0, 12)},
+      {"container.full_id", kWebId},
+      {"container.type", "docker"},
+      {"container.name", "web-1"},
+      {"container.image", "registry.example.com:5000/team/web:1.25"},
+      {"container.image.id", std::string(kWebImage).substr(7)},
+      {"container.image.repository", "registry.example.com:5000/team/web"},
+      {"container.image.tag", "1.25"},
+      {"container.image.digest",
+       "sha256:d977378f890d445c15e51795296e4e5062f109ce6da83e0a355fc4ad8699d10b"},
+      {"container.privileged", "true"},
+      {"container.mounts",
+       "/var/log:/host/log:ro:false:rprivate,/var/lib/docker/volumes/data/_data:/data:z:true:"},
+      {"container.mount[0]", "/var/log:/host/log:ro:false:rprivate"},
+      {"container.mount[/var/lib/docker/*]", "/var/lib/docker/volumes/data/_data:/data:z:true:"},
+      {"container.mount.source[/host/log]", "/var/log"},
+      {"container.mount.dest[/var/log]", "/host/log"},
+      {"container.mount.mode[1]", "z"},
+      {"container.mount.rdwr[/var/log]", "false"},
+      {"container.mount.propagation[/var/log]", "rprivate"},
+      {"container.mount[/etc]", "<none>"},
+      {"container.start_ts", "1796452201123456789"},
+      {"container.duration", "10000000000"},
+      {"container.ip", "172.17.0.2"},
+      {"container.cni.json", "<none>"},
+      {"container.host_pid", "false"},
+      {"container.host_network", "true"},
+      {"container.host_ipc", "false"},
+      {"container.label[app]", "web"},
+      {"container.label[long]", "<none>"},  // over label_max_len
+      {"container.labels", "app:web, tier:front"},
+      {"container.healthcheck", "/bin/sh -c cat /tmp/ok"},
+  };
+  for (const auto& [field, value] : expected) EXPECT_EQ(Field(exec, field), value) << field;
+}
+
+TEST_F(ContainerRuntimeTest, ARuntimeThatDoesNotKnowTheContainerEndsTheHold) {
+  ASSERT_TRUE(Init()) << host_.LastError();
+  host_.SetProcess(InWeb(400));
+  Record exec = Syscall("execve", 400);
+  ASSERT_TRUE(host_.Parse(exec)) << host_.LastError();
+  ASSERT_TRUE(host_.WaitForRelease(400, std::chrono::seconds(5)));
+  EXPECT_EQ(host_.Counter("not_found"), 1u);
+  EXPECT_EQ(Field(exec, "container.id"), std::string(kWebId).substr(0, 12));
+  EXPECT_EQ(Field(exec, "container.name"), "<none>");
+}
+
+TEST_F(ContainerRuntimeTest, AZeroHoldTimeoutNeverHolds) {
+  server_.SetContainer(kWebId, Data("docker_inspect.json"));
+  ASSERT_TRUE(Init(R"(, "hold_timeout_ms": 0)")) << host_.LastError();
+  host_.SetProcess(InWeb(500));
+  Record exec = Syscall("execve", 500);
+  ASSERT_TRUE(host_.Parse(exec)) << host_.LastError();
+  EXPECT_FALSE(host_.Held(500));
+  for (int i = 0; i < 500 && host_.Counter("lookups") != 1u; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  for (int i = 0; i < 500 && Field(exec, "container.name") == "<none>"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(Field(exec, "container.name"), "web-1");  // there once the lookup is done
+  EXPECT_EQ(host_.Counter("held"), std::nullopt);
+}
+
+TEST_F(ContainerRuntimeTest, AStartEventFillsTheCacheBeforeTheFirstExec) {
+  server_.SetContainer(kWebId, Data("docker_inspect.json"));
+  ASSERT_TRUE(Init()) << host_.LastError();
+  for (int i = 0; i < 500 && server_.streams() == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_EQ(server_.streams(), 1u);
+  server_.Emit(std::string(R"({"Type":"container","Action":"start","Actor":{"ID":")") + kWebId +
+               R"("}})");
+  for (int i = 0; i < 500 && host_.Counter("cache_size") != 1u; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(host_.Counter("runtime_events"), 1u);
+  host_.SetProcess(InWeb(600));
+  Record exec = Syscall("execve", 600);
+  ASSERT_TRUE(host_.Parse(exec)) << host_.LastError();
+  EXPECT_FALSE(host_.Held(600));
+  EXPECT_EQ(Field(exec, "container.name"), "web-1");
+}
+
+TEST_F(ContainerRuntimeTest, AHostProcessIsNamedHostAndNeverAskedAbout) {
+  ASSERT_TRUE(Init()) << host_.LastError();
+  host_.SetProcess(Process(1, {"0::/init.scope"}));
+  Record open = Syscall("openat", 1);
+  ASSERT_TRUE(host_.Parse(open)) << host_.LastError();
+  EXPECT_FALSE(host_.Held(1));
+  EXPECT_EQ(Field(open, "container.name"), "host");
+  EXPECT_EQ(Field(open, "container.image.repository"), "<none>");
+  EXPECT_EQ(host_.Counter("lookups"), std::nullopt);
+}
+
+TEST(ContainerPluginConfig, FalcosInitConfigCarriesOver) {
+  FakeHost host{std::string(VIGIL_PLUGIN_PATH)};
+  // The example init_config of Falco's container plugin README, as YAML becomes JSON.
+  ASSERT_TRUE(host.Init(R"({"verbosity": "warning", "label_max_len": 100, "with_size": false,
+    "engines": {"docker": {"enabled": true, "sockets": ["/nonexistent/docker.sock"]},
+                "podman": {"enabled": true, "sockets": ["/run/podman/podman.sock"]},
+                "containerd": {"enabled": true, "sockets": ["/run/containerd/containerd.sock"]},
+                "cri": {"enabled": true, "sockets": ["/run/crio/crio.sock"]},
+                "lxc": {"enabled": false}, "libvirt_lxc": {"enabled": false},
+                "bpm": {"enabled": false}}})"))
+      << host.LastError();
+  // A configured socket that is not there is a warning, not a failure.
+  EXPECT_TRUE(host.LogContains("engines.docker: /nonexistent/docker.sock: no socket there"));
+}
+
+TEST(ContainerPluginConfig, ABadConfigNamesTheKey) {
+  auto error = [](const std::string& config) {
+    FakeHost host{std::string(VIGIL_PLUGIN_PATH)};
+    EXPECT_FALSE(host.Init(config)) << config;
+    return host.LastError();
+  };
+  EXPECT_NE(error(R"({"engines": {"rkt": {}}})").find("rkt"), std::string::npos);
+  EXPECT_NE(error(R"({"engines": {"docker": {"enabled": "yes"}}})").find("enabled"),
+            std::string::npos);
+  EXPECT_NE(error(R"({"hold_timeout_ms": 60000})").find("hold_timeout_ms"), std::string::npos);
 }
 
 }  // namespace

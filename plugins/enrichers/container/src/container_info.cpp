@@ -1,0 +1,210 @@
+#include "container_info.hpp"
+
+#include <fnmatch.h>
+#include <rapidjson/document.h>
+
+#include <cctype>
+#include <ctime>
+#include <stdexcept>
+
+namespace vigil::container {
+
+namespace {
+
+using rapidjson::Value;
+
+const Value* Member(const Value& object, const char* name) {
+  if (!object.IsObject()) return nullptr;
+  auto it = object.FindMember(name);
+  return it == object.MemberEnd() || it->value.IsNull() ? nullptr : &it->value;
+}
+std::string String(const Value& object, const char* name) {
+  const Value* v = Member(object, name);
+  return v != nullptr && v->IsString() ? std::string(v->GetString(), v->GetStringLength()) : "";
+}
+bool Bool(const Value& object, const char* name) {
+  const Value* v = Member(object, name);
+  return v != nullptr && v->IsBool() && v->GetBool();
+}
+const Value& Object(const Value& object, const char* name) {
+  static const Value kEmpty(rapidjson::kObjectType);
+  const Value* v = Member(object, name);
+  return v != nullptr && v->IsObject() ? *v : kEmpty;
+}
+
+bool Digits(std::string_view s, size_t pos, size_t n, int& out) {
+  if (pos + n > s.size()) return false;
+  out = 0;
+  for (size_t i = pos; i < pos + n; ++i) {
+    if (!std::isdigit(static_cast<unsigned char>(s[i]))) return false;
+    out = out * 10 + (s[i] - '0');
+  }
+  return true;
+}
+
+// Docker's Config.Healthcheck.Test: ["CMD", exe, args...], ["CMD-SHELL", line] or ["NONE"].
+std::string Healthcheck(const Value& config) {
+  const Value* test = Member(Object(config, "Healthcheck"), "Test");
+  if (test == nullptr || !test->IsArray() || test->Empty() || !(*test)[0].IsString()) return "";
+  const std::string kind = (*test)[0].GetString();
+  std::string line = kind == "CMD-SHELL" ? "/bin/sh -c" : "";
+  if (kind != "CMD" && kind != "CMD-SHELL") return "";
+  for (rapidjson::SizeType i = 1; i < test->Size(); ++i) {
+    if (!(*test)[i].IsString()) continue;
+    if (!line.empty()) line += ' ';
+    line += (*test)[i].GetString();
+  }
+  return line;
+}
+
+const Mount* FindMount(const std::vector<Mount>& mounts, std::string_view glob, bool by_dest) {
+  const std::string pattern(glob);
+  for (const Mount& m : mounts) {
+    if (fnmatch(pattern.c_str(), (by_dest ? m.dest : m.source).c_str(), 0) == 0) return &m;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+std::string Mount::ToString() const {
+  return source + ':' + dest + ':' + mode + ':' + (rdwr ? "true" : "false") + ':' + propagation;
+}
+
+const Mount* ContainerInfo::MountAt(uint64_t index) const {
+  return index < mounts.size() ? &mounts[index] : nullptr;
+}
+const Mount* ContainerInfo::MountBySource(std::string_view glob) const {
+  return FindMount(mounts, glob, false);
+}
+const Mount* ContainerInfo::MountByDest(std::string_view glob) const {
+  return FindMount(mounts, glob, true);
+}
+
+ImageName SplitImage(std::string_view image) {
+  ImageName out;
+  if (size_t at = image.find('@'); at != std::string_view::npos) {
+    out.digest = std::string(image.substr(at + 1));
+    image = image.substr(0, at);
+  }
+  // A ':' after the last '/' is the tag's; one before it is a registry's port.
+  const size_t slash = image.rfind('/');
+  const size_t colon = image.rfind(':');
+  if (colon != std::string_view::npos && (slash == std::string_view::npos || colon > slash)) {
+    out.tag = std::string(image.substr(colon + 1));
+    image = image.substr(0, colon);
+  }
+  out.repository = std::string(image);
+  if (out.tag.empty() && out.digest.empty()) out.tag = "latest";
+  return out;
+}
+
+std::optional<uint64_t> ParseRfc3339(std::string_view s) {
+  std::tm tm{};
+  int year, mon, day, hour, min, sec;
+  if (!Digits(s, 0, 4, year) || s.size() < 19 || s[4] != '-' || !Digits(s, 5, 2, mon) ||
+      s[7] != '-' || !Digits(s, 8, 2, day) || (s[10] != 'T' && s[10] != 't') ||
+      !Digits(s, 11, 2, hour) || s[13] != ':' || !Digits(s, 14, 2, min) || s[16] != ':' ||
+      !Digits(s, 17, 2, sec)) {
+    return std::nullopt;
+  }
+  if (year < 1970) return std::nullopt;  // Docker's "0001-01-01T00:00:00Z": never
+  size_t pos = 19;
+  uint64_t frac_ns = 0;
+  if (pos < s.size() && s[pos] == '.') {
+    uint64_t scale = 100000000;
+    for (++pos; pos < s.size() && std::isdigit(static_cast<unsigned char>(s[pos])); ++pos) {
+      frac_ns += static_cast<uint64_t>(s[pos] - '0') * scale;
+      scale /= 10;
+    }
+  }
+  int64_t offset_s = 0;
+  if (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) {
+    int oh, om;
+    if (!Digits(s, pos + 1, 2, oh) || pos + 3 >= s.size() || s[pos + 3] != ':' ||
+        !Digits(s, pos + 4, 2, om)) {
+      return std::nullopt;
+    }
+    offset_s = (s[pos] == '+' ? 1 : -1) * (oh * 3600 + om * 60);
+    pos += 6;
+  } else if (pos < s.size() && (s[pos] == 'Z' || s[pos] == 'z')) {
+    ++pos;
+  } else {
+    return std::nullopt;
+  }
+  if (pos != s.size()) return std::nullopt;
+  tm.tm_year = year - 1900;
+  tm.tm_mon = mon - 1;
+  tm.tm_mday = day;
+  tm.tm_hour = hour;
+  tm.tm_min = min;
+  tm.tm_sec = sec;
+  const int64_t epoch = static_cast<int64_t>(timegm(&tm)) - offset_s;
+  if (epoch < 0) return std::nullopt;
+  return static_cast<uint64_t>(epoch) * 1000000000u + frac_ns;
+}
+
+ContainerInfo ParseDockerInspect(std::string_view json, size_t label_max_len) {
+  rapidjson::Document doc;
+  doc.Parse(json.data(), json.size());
+  if (doc.HasParseError() || !doc.IsObject()) {
+    throw std::runtime_error("container inspect: not a JSON object");
+  }
+  ContainerInfo c;
+  c.full_id = String(doc, "Id");
+  if (c.full_id.empty()) throw std::runtime_error("container inspect: no Id");
+  c.name = String(doc, "Name");
+  if (!c.name.empty() && c.name[0] == '/') c.name.erase(0, 1);
+  const Value& config = Object(doc, "Config");
+  c.image = String(config, "Image");
+  c.image_id = String(doc, "Image");
+  if (c.image_id.rfind("sha256:", 0) == 0) c.image_id.erase(0, 7);
+  ImageName split = SplitImage(c.image);
+  c.image_repository = std::move(split.repository);
+  c.image_tag = std::move(split.tag);
+  c.image_digest = std::move(split.digest);
+  for (const auto& label : Object(config, "Labels").GetObject()) {
+    if (!label.value.IsString() || label.value.GetStringLength() > label_max_len) continue;
+    c.labels.emplace(label.name.GetString(), label.value.GetString());
+  }
+  c.healthcheck = Healthcheck(config);
+  const Value& host = Object(doc, "HostConfig");
+  c.privileged = Bool(host, "Privileged");
+  c.host_pid = String(host, "PidMode") == "host";
+  c.host_network = String(host, "NetworkMode") == "host";
+  c.host_ipc = String(host, "IpcMode") == "host";
+  c.created_ns = ParseRfc3339(String(doc, "Created")).value_or(0);
+  if (const Value* mounts = Member(doc, "Mounts"); mounts != nullptr && mounts->IsArray()) {
+    for (const Value& m : mounts->GetArray()) {
+      c.mounts.push_back(Mount{String(m, "Source"), String(m, "Destination"), String(m, "Mode"),
+                               String(m, "Propagation"), Bool(m, "RW")});
+    }
+  }
+  const Value& net = Object(doc, "NetworkSettings");
+  c.ip = String(net, "IPAddress");
+  for (const auto& n : Object(net, "Networks").GetObject()) {
+    if (!c.ip.empty()) break;
+    c.ip = String(n.value, "IPAddress");
+  }
+  return c;
+}
+
+std::string DigestFromDockerImage(std::string_view json, std::string_view repository) {
+  rapidjson::Document doc;
+  doc.Parse(json.data(), json.size());
+  if (doc.HasParseError() || !doc.IsObject()) return "";
+  const Value* digests = Member(doc, "RepoDigests");
+  if (digests == nullptr || !digests->IsArray()) return "";
+  std::string first;
+  for (const Value& d : digests->GetArray()) {
+    if (!d.IsString()) continue;
+    std::string_view s(d.GetString(), d.GetStringLength());
+    const size_t at = s.find('@');
+    if (at == std::string_view::npos) continue;
+    if (s.substr(0, at) == repository) return std::string(s.substr(at + 1));
+    if (first.empty()) first = std::string(s.substr(at + 1));
+  }
+  return first;
+}
+
+}  // namespace vigil::container

@@ -1,0 +1,156 @@
+#include "engines.hpp"
+
+#include <dirent.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <exception>
+#include <random>
+
+namespace vigil::container {
+
+namespace {
+
+bool IsSocket(const std::string& path) {
+  struct stat st {};
+  return stat(path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
+// Podman's rootless services: /run/user/<uid>/podman/podman.sock for each user logged in.
+std::vector<std::string> PodmanSockets() {
+  std::vector<std::string> out{"/run/podman/podman.sock"};
+  if (DIR* dir = opendir("/run/user")) {
+    while (dirent* e = readdir(dir)) {
+      if (e->d_name[0] != '.')
+        out.push_back("/run/user/" + std::string(e->d_name) + "/podman/podman.sock");
+    }
+    closedir(dir);
+  }
+  std::sort(out.begin() + 1, out.end());
+  return out;
+}
+
+EngineConfig::Engine ReadEngine(const sdk::ConfigView& engines, const char* name,
+                                std::vector<std::string> defaults) {
+  EngineConfig::Engine e;
+  sdk::ConfigView c = engines.Object(name);
+  e.enabled = c.Bool("enabled", true);
+  e.default_sockets = !c.Has("sockets");
+  e.sockets = e.default_sockets ? std::move(defaults) : c.Strings("sockets");
+  return e;
+}
+
+}  // namespace
+
+EngineConfig EngineConfig::FromConfig(const sdk::ConfigView& config) {
+  EngineConfig out;
+  out.label_max_len = config.Uint64("label_max_len", 100);
+  out.request_timeout = std::chrono::milliseconds(config.Uint64("request_timeout_ms", 2000));
+  sdk::ConfigView engines = config.Object("engines");
+  out.docker = ReadEngine(engines, "docker", {"/var/run/docker.sock"});
+  out.podman = ReadEngine(engines, "podman", PodmanSockets());
+  out.containerd =
+      ReadEngine(engines, "containerd",
+                 {"/run/containerd/containerd.sock", "/run/k3s/containerd/containerd.sock",
+                  "/run/host-containerd/containerd.sock"});
+  out.cri = ReadEngine(engines, "cri", {"/run/crio/crio.sock"});
+  return out;
+}
+
+Engines::Engines(const EngineConfig& config, MetadataStore& store, sdk::Host host, sdk::Logger log)
+    : store_(store), host_(host), log_(log) {
+  for (const auto* engine : {&config.docker, &config.podman}) {
+    if (!engine->enabled) continue;
+    const char* name = engine == &config.docker ? "docker" : "podman";
+    for (const std::string& socket : engine->sockets) {
+      // A socket that is not there yet is followed anyway: the runtime may start after vigil.
+      if (!IsSocket(socket)) {
+        std::string what = std::string("engines.") + name + ": " + socket +
+                           ": no socket there (yet); its containers get metadata once it is";
+        engine->default_sockets ? log_.Debug(what) : log_.Warning(what);
+        if (engine->default_sockets) continue;
+      }
+      docker_api_.push_back(
+          std::make_unique<DockerEngine>(socket, config.request_timeout, config.label_max_len));
+    }
+  }
+  for (const auto* engine : {&config.containerd, &config.cri}) {
+    if (engine->enabled && !engine->default_sockets) {
+      log_.Warning(std::string("engines.") + (engine == &config.cri ? "cri" : "containerd") +
+                   ": this vigil has no client for it yet; its containers get ids only");
+    }
+  }
+  threads_.emplace_back([this] { LookupLoop(); });
+  for (const auto& engine : docker_api_) {
+    threads_.emplace_back([this, e = engine.get()] { WatchLoop(*e); });
+  }
+}
+
+Engines::~Engines() {
+  stop_ = true;
+  store_.Stop();
+  for (std::thread& t : threads_) t.join();
+}
+
+bool Engines::Serves(std::string_view type) const {
+  return (type == "docker" || type == "podman") && !docker_api_.empty();
+}
+
+void Engines::Count(const char* name, std::atomic<uint64_t>& counter) {
+  host_.SetCounter(name, ++counter);
+}
+
+void Engines::LookupLoop() {
+  while (std::optional<std::string> id = store_.NextRequest()) {
+    Count("lookups", lookups_);
+    MetadataStore::InfoPtr info;
+    for (const auto& engine : docker_api_) {
+      try {
+        if (std::optional<ContainerInfo> c = engine->Inspect(*id)) {
+          info = std::make_shared<const ContainerInfo>(std::move(*c));
+          break;
+        }
+      } catch (const std::exception& e) {
+        if (lookup_errors_ == 0 || IsSocket(engine->socket_path())) {
+          log_.Warning(std::string("lookup of container ") + id->substr(0, 12) + ": " + e.what());
+        }
+        Count("lookup_errors", lookup_errors_);
+      }
+    }
+    if (!info) Count("not_found", not_found_);
+    for (int64_t pid : store_.Complete(*id, std::move(info))) host_.ReleaseProcess(pid);
+    host_.SetCounter("cache_size", store_.size());
+  }
+}
+
+void Engines::WatchLoop(const DockerEngine& engine) {
+  std::minstd_rand jitter(std::random_device{}());
+  std::chrono::milliseconds backoff(500);
+  bool warned = false;
+  while (!stop_) {
+    try {
+      engine.Watch(
+          [&](std::string_view action, std::string_view id) {
+            backoff = std::chrono::milliseconds(500);  // connected: start over after a drop
+            Count("runtime_events", runtime_events_);
+            if (action == "create" || action == "start") store_.Prefetch(std::string(id));
+            if (action == "destroy") store_.Erase(std::string(id));
+          },
+          stop_);
+      warned = false;
+    } catch (const std::exception& e) {
+      if (!warned && IsSocket(engine.socket_path()))
+        log_.Warning(std::string("events: ") + e.what());
+      warned = true;
+    }
+    // Reconnect with exponential backoff and jitter, up to 30 s, waking for stop.
+    const auto wait = backoff + std::chrono::milliseconds(jitter() % (backoff.count() / 2 + 1));
+    for (auto slept = std::chrono::milliseconds(0); slept < wait && !stop_;
+         slept += std::chrono::milliseconds(100)) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    backoff = std::min(backoff * 2, std::chrono::milliseconds(30000));
+  }
+}
+
+}  // namespace vigil::container
