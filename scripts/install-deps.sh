@@ -16,6 +16,11 @@ packages=(
   libbpf-tools bpftrace
   # root end-to-end tests (capsh drops capabilities)
   libcap2-bin
+  # real container runtimes for the container tests (tests/runtimes)
+  docker.io containerd runc
+  # containerd's and the CRI's gRPC APIs (the container enricher's clients)
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
+  golang-github-containerd-containerd-dev
 )
 
 missing=()
