@@ -65,6 +65,28 @@ const Mount* FindMount(const std::vector<Mount>& mounts, std::string_view glob, 
   return nullptr;
 }
 
+bool StartsWith(std::string_view s, std::string_view prefix) {
+  return s.substr(0, prefix.size()) == prefix;
+}
+
+bool Contains(const Value* array, std::string_view item) {
+  if (array == nullptr || !array->IsArray()) return false;
+  for (const Value& v : array->GetArray()) {
+    if (v.IsString() && std::string_view(v.GetString(), v.GetStringLength()) == item) return true;
+  }
+  return false;
+}
+
+// The label keys the runtimes add to a pod's containers, not the pod's own.
+bool RuntimeLabel(std::string_view key) {
+  return StartsWith(key, "io.kubernetes.") || StartsWith(key, "io.cri-containerd.") ||
+         StartsWith(key, "io.containerd.") || key == "annotation.kubernetes.io/config.seen" ||
+         key == "annotation.kubernetes.io/config.source";
+}
+
+constexpr const char* kPropagations[] = {"rprivate", "private", "rshared",
+                                         "shared",   "rslave",  "slave"};
+
 }  // namespace
 
 std::string Mount::ToString() const {
@@ -180,6 +202,7 @@ ContainerInfo ParseDockerInspect(std::string_view json, size_t label_max_len) {
                                String(m, "Propagation"), Bool(m, "RW")});
     }
   }
+  ApplyKubernetesLabels(c);  // a pod's container under cri-dockerd
   const Value& net = Object(doc, "NetworkSettings");
   c.ip = String(net, "IPAddress");
   for (const auto& n : Object(net, "Networks").GetObject()) {
@@ -187,6 +210,70 @@ ContainerInfo ParseDockerInspect(std::string_view json, size_t label_max_len) {
     c.ip = String(n.value, "IPAddress");
   }
   return c;
+}
+
+void ApplyKubernetesLabels(ContainerInfo& c) {
+  auto label = [&](const char* key) {
+    auto it = c.labels.find(key);
+    return it == c.labels.end() ? std::string() : it->second;
+  };
+  c.pod.name = label("io.kubernetes.pod.name");
+  c.pod.ns = label("io.kubernetes.pod.namespace");
+  c.pod.uid = label("io.kubernetes.pod.uid");
+  if (std::string name = label("io.kubernetes.container.name"); !name.empty()) c.name = name;
+  // A sandbox is its own pod's sandbox.
+  if (label("io.cri-containerd.kind") == "sandbox") c.pod.sandbox_id = c.full_id;
+}
+
+std::map<std::string, std::string> PodLabelsFromSandbox(
+    const std::map<std::string, std::string>& sandbox_labels, size_t label_max_len) {
+  std::map<std::string, std::string> out;
+  for (const auto& [key, value] : sandbox_labels) {
+    if (!RuntimeLabel(key) && value.size() <= label_max_len) out.emplace(key, value);
+  }
+  return out;
+}
+
+void ApplyOciSpec(std::string_view json, ContainerInfo& c) {
+  rapidjson::Document doc;
+  doc.Parse(json.data(), json.size());
+  if (doc.HasParseError() || !doc.IsObject())
+    throw std::runtime_error("OCI spec: not a JSON object");
+  if (const Value* mounts = Member(doc, "mounts"); mounts != nullptr && mounts->IsArray()) {
+    for (const Value& m : mounts->GetArray()) {
+      const Value* options = Member(m, "options");
+      if (String(m, "type") != "bind" && !Contains(options, "bind") && !Contains(options, "rbind"))
+        continue;  // proc, sysfs, tmpfs ...: the runtime's, not the user's
+      Mount out{String(m, "source"), String(m, "destination"), "", "", !Contains(options, "ro")};
+      for (const char* p : kPropagations) {
+        if (Contains(options, p)) {
+          out.propagation = p;
+          break;
+        }
+      }
+      c.mounts.push_back(std::move(out));
+    }
+  }
+  const Value& linux = Object(doc, "linux");
+  bool own_pid = false, own_net = false, own_ipc = false;
+  if (const Value* ns = Member(linux, "namespaces"); ns != nullptr && ns->IsArray()) {
+    for (const Value& n : ns->GetArray()) {
+      const std::string type = String(n, "type");
+      own_pid |= type == "pid";
+      own_net |= type == "network";
+      own_ipc |= type == "ipc";
+    }
+  }
+  c.host_pid = !own_pid;
+  c.host_network = !own_net;
+  c.host_ipc = !own_ipc;
+  const Value* masked = Member(linux, "maskedPaths");
+  const Value* bounding = Member(Object(Object(doc, "process"), "capabilities"), "bounding");
+  c.privileged = (masked == nullptr || (masked->IsArray() && masked->Empty())) &&
+                 Contains(bounding, "CAP_SYS_ADMIN");
+  const Value& annotations = Object(doc, "annotations");
+  if (std::string sandbox = String(annotations, "io.kubernetes.cri.sandbox-id"); !sandbox.empty())
+    c.pod.sandbox_id = sandbox;
 }
 
 std::string DigestFromDockerImage(std::string_view json, std::string_view repository) {

@@ -19,6 +19,15 @@ struct Mount {
   std::string ToString() const;
 };
 
+// A Kubernetes pod, as the CRI runtime names it on the pod's containers (Falco's k8s.pod.* and
+// k8s.ns.name of its container plugin). Empty name: not a pod's container.
+struct PodInfo {
+  std::string name, ns, uid;
+  std::string sandbox_id;  // the full id of the pod's sandbox ("pause") container
+  std::map<std::string, std::string> labels;
+  std::string ip, cni_json;
+};
+
 struct ContainerInfo {
   std::string full_id, name;
   std::string image;     // as the container was created from: "nginx:1.25", "localhost/a/b:1"
@@ -31,6 +40,7 @@ struct ContainerInfo {
   std::string ip;
   std::string healthcheck;  // the health check's command line; empty when none
   std::string cni_json;
+  PodInfo pod;
 
   // Falco's container.mount[...] lookups: by index, or the first mount whose source (dest for
   // ByDest) matches a glob.
@@ -53,6 +63,22 @@ std::optional<uint64_t> ParseRfc3339(std::string_view text);
 // Docker Engine API: GET /containers/{id}/json. Throws std::runtime_error naming the problem when
 // `json` is not a container object. Labels over `label_max_len` bytes are left out, as Falco.
 ContainerInfo ParseDockerInspect(std::string_view json, size_t label_max_len);
+// The pod names a CRI runtime puts in a container's labels (io.kubernetes.pod.name, .namespace,
+// .uid; the sandbox id of containerd's CRI) into c.pod, and the container's name in its pod
+// (io.kubernetes.container.name) into c.name, as Falco names a Kubernetes container.
+void ApplyKubernetesLabels(ContainerInfo& c);
+// The pod's labels from the labels of its sandbox container, where the CRI keeps them, without
+// the ones the runtime adds (io.kubernetes.*, io.cri-containerd.*); over `label_max_len` left out.
+std::map<std::string, std::string> PodLabelsFromSandbox(
+    const std::map<std::string, std::string>& sandbox_labels, size_t label_max_len);
+
+// An OCI runtime spec (config.json; containerd keeps it with the container): the bind mounts (what
+// `docker inspect` lists as Mounts), the namespaces shared with the host (those the spec does not
+// make), privileged (every capability and no masked paths, as --privileged and the CRI's
+// privileged make it) and the annotations CRI puts there (the pod's sandbox id). Throws
+// std::runtime_error when `json` is not a spec object.
+void ApplyOciSpec(std::string_view json, ContainerInfo& c);
+
 // GET /images/{id}/json: the registry digest among RepoDigests for `repository` ("" if none).
 std::string DigestFromDockerImage(std::string_view json, std::string_view repository);
 

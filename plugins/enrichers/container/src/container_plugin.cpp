@@ -6,6 +6,7 @@
 // a container's answer is on its way its processes' events are held (hold_timeout_ms), so a rule
 // on the image fires right at a fresh container's first exec. Extraction is a lookup.
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -86,11 +87,21 @@ enum Field : uint32_t {
   kLabel,
   kLabels,
   kHealthcheck,
+  kPodName,
+  kNsName,
+  kPodId,
+  kPodUid,
+  kPodSandboxId,
+  kPodFullSandboxId,
+  kPodLabel,
+  kPodLabels,
+  kPodIp,
+  kPodCniJson,
 };
 
-std::string Labels(const ContainerInfo& c) {
+std::string Labels(const std::map<std::string, std::string>& labels) {
   std::string out;
-  for (const auto& [key, value] : c.labels) {
+  for (const auto& [key, value] : labels) {
     if (!out.empty()) out += ", ";
     out += key + ':' + value;
   }
@@ -184,7 +195,21 @@ class ContainerPlugin : public vigil::sdk::Plugin {
   {"name": "container.labels", "type": "string",
    "desc": "the container's labels, as key:value, comma and space separated"},
   {"name": "container.healthcheck", "type": "string",
-   "desc": "the container's health check command line"}
+   "desc": "the container's health check command line"},
+  {"name": "k8s.pod.name", "type": "string", "desc": "the Kubernetes pod's name (CRI labels)"},
+  {"name": "k8s.ns.name", "type": "string", "desc": "the Kubernetes pod's namespace"},
+  {"name": "k8s.pod.id", "type": "string", "desc": "the pod's uid (k8s.pod.uid's older name)"},
+  {"name": "k8s.pod.uid", "type": "string", "desc": "the pod's uid"},
+  {"name": "k8s.pod.sandbox_id", "type": "string",
+   "desc": "the pod's sandbox container id, its first 12 characters"},
+  {"name": "k8s.pod.full_sandbox_id", "type": "string",
+   "desc": "the pod's sandbox container id, in full"},
+  {"name": "k8s.pod.label", "type": "string", "arg": {"kind": "key", "required": true},
+   "desc": "a pod label's value"},
+  {"name": "k8s.pod.labels", "type": "string",
+   "desc": "the pod's labels, as key:value, comma and space separated"},
+  {"name": "k8s.pod.ip", "type": "string", "desc": "the pod's IP address"},
+  {"name": "k8s.pod.cni.json", "type": "string", "desc": "the pod's CNI result"}
 ])json";
   }
 
@@ -256,6 +281,15 @@ class ContainerPlugin : public vigil::sdk::Plugin {
         case kType:
           results().SetString(f, c->type);
           break;
+        case kPodUid:
+        case kPodId:
+          // Known from the cgroup path even before (or without) the runtime's answer.
+          if (info && !info->pod.uid.empty()) {
+            results().SetString(f, info->pod.uid);
+          } else if (!c->pod_uid.empty()) {
+            results().SetString(f, c->pod_uid);
+          }
+          break;
         case kContainerName:
           if (c->host()) results().SetString(f, "host");
           if (info && !info->name.empty()) results().SetString(f, info->name);
@@ -319,9 +353,31 @@ class ContainerPlugin : public vigil::sdk::Plugin {
         }
         return;
       case kLabels:
-        return text(Labels(c));
+        return text(Labels(c.labels));
       case kHealthcheck:
         return text(c.healthcheck);
+      case kPodName:
+        return text(c.pod.name);
+      case kNsName:
+        return text(c.pod.ns);
+      case kPodSandboxId:
+        return text(c.pod.sandbox_id.substr(0, 12));
+      case kPodFullSandboxId:
+        return text(c.pod.sandbox_id);
+      case kPodLabel:
+        if (f.arg_key != nullptr) {
+          if (auto it = c.pod.labels.find(f.arg_key); it != c.pod.labels.end()) text(it->second);
+        }
+        return;
+      case kPodLabels:
+        return text(Labels(c.pod.labels));
+      case kPodIp:
+        return text(c.pod.ip);
+      case kPodCniJson:
+        return text(c.pod.cni_json);
+      case kPodId:
+      case kPodUid:
+        return;  // Extract's
     }
   }
 

@@ -59,41 +59,63 @@ EngineConfig EngineConfig::FromConfig(const sdk::ConfigView& config) {
 
 Engines::Engines(const EngineConfig& config, MetadataStore& store, sdk::Host host, sdk::Logger log)
     : store_(store), host_(host), log_(log) {
-  for (const auto* engine : {&config.docker, &config.podman}) {
-    if (!engine->enabled) continue;
-    const char* name = engine == &config.docker ? "docker" : "podman";
-    for (const std::string& socket : engine->sockets) {
-      // A socket that is not there yet is followed anyway: the runtime may start after vigil.
+  // The sockets of an engine to follow. One that is not there yet is followed anyway when
+  // configured: the runtime may start after vigil.
+  auto sockets = [&](const EngineConfig::Engine& engine, const char* name) {
+    std::vector<std::string> out;
+    if (!engine.enabled) return out;
+    for (const std::string& socket : engine.sockets) {
       if (!IsSocket(socket)) {
         std::string what = std::string("engines.") + name + ": " + socket +
                            ": no socket there (yet); its containers get metadata once it is";
-        engine->default_sockets ? log_.Debug(what) : log_.Warning(what);
-        if (engine->default_sockets) continue;
+        engine.default_sockets ? log_.Debug(what) : log_.Warning(what);
+        if (engine.default_sockets) continue;
       }
+      out.push_back(socket);
+    }
+    return out;
+  };
+  for (const auto& [engine, name] :
+       {std::pair{&config.docker, "docker"}, std::pair{&config.podman, "podman"}}) {
+    for (const std::string& socket : sockets(*engine, name)) {
       docker_api_.push_back(
           std::make_unique<DockerEngine>(socket, config.request_timeout, config.label_max_len));
     }
   }
-  for (const auto* engine : {&config.containerd, &config.cri}) {
-    if (engine->enabled && !engine->default_sockets) {
-      log_.Warning(std::string("engines.") + (engine == &config.cri ? "cri" : "containerd") +
-                   ": this vigil has no client for it yet; its containers get ids only");
-    }
+  for (const std::string& socket : sockets(config.containerd, "containerd")) {
+    containerd_.push_back(
+        std::make_unique<ContainerdEngine>(socket, config.request_timeout, config.label_max_len));
+  }
+  if (config.cri.enabled && !config.cri.default_sockets) {
+    log_.Warning(
+        "engines.cri: this vigil has no CRI client yet; CRI-O's containers get ids only "
+        "(containerd's come through engines.containerd)");
   }
   threads_.emplace_back([this] { LookupLoop(); });
   for (const auto& engine : docker_api_) {
-    threads_.emplace_back([this, e = engine.get()] { WatchLoop(*e); });
+    threads_.emplace_back([this, e = engine.get()] {
+      WatchLoop(e->socket_path(), [&](const OnEvent& on_event) { e->Watch(on_event, stop_); });
+    });
+  }
+  for (const auto& engine : containerd_) {
+    threads_.emplace_back([this, e = engine.get()] {
+      WatchLoop(e->socket_path(), [&](const OnEvent& on_event) { e->Watch(on_event); });
+    });
   }
 }
 
 Engines::~Engines() {
   stop_ = true;
+  for (const auto& engine : containerd_) engine->Cancel();
   store_.Stop();
   for (std::thread& t : threads_) t.join();
 }
 
 bool Engines::Serves(std::string_view type) const {
-  return (type == "docker" || type == "podman") && !docker_api_.empty();
+  if (type == "docker" || type == "podman") return !docker_api_.empty();
+  if (type == "containerd") return !containerd_.empty();
+  // A pod's container whose runtime the cgroup does not name: containerd or cri-dockerd's Docker.
+  return type == "cri" && (!containerd_.empty() || !docker_api_.empty());
 }
 
 void Engines::Count(const char* name, std::atomic<uint64_t>& counter) {
@@ -104,43 +126,45 @@ void Engines::LookupLoop() {
   while (std::optional<std::string> id = store_.NextRequest()) {
     Count("lookups", lookups_);
     MetadataStore::InfoPtr info;
-    for (const auto& engine : docker_api_) {
+    // Each engine in turn until one knows the id; one that fails is counted and skipped.
+    auto ask = [&](const std::string& socket, auto inspect) {
+      if (info) return;
       try {
-        if (std::optional<ContainerInfo> c = engine->Inspect(*id)) {
+        if (std::optional<ContainerInfo> c = inspect()) {
           info = std::make_shared<const ContainerInfo>(std::move(*c));
-          break;
         }
       } catch (const std::exception& e) {
-        if (lookup_errors_ == 0 || IsSocket(engine->socket_path())) {
+        if (lookup_errors_ == 0 || IsSocket(socket)) {
           log_.Warning(std::string("lookup of container ") + id->substr(0, 12) + ": " + e.what());
         }
         Count("lookup_errors", lookup_errors_);
       }
-    }
+    };
+    for (const auto& e : docker_api_) ask(e->socket_path(), [&] { return e->Inspect(*id); });
+    for (const auto& e : containerd_) ask(e->socket_path(), [&] { return e->Inspect(*id); });
     if (!info) Count("not_found", not_found_);
     for (int64_t pid : store_.Complete(*id, std::move(info))) host_.ReleaseProcess(pid);
     host_.SetCounter("cache_size", store_.size());
   }
 }
 
-void Engines::WatchLoop(const DockerEngine& engine) {
+void Engines::WatchLoop(const std::string& socket,
+                        const std::function<void(const OnEvent&)>& watch) {
   std::minstd_rand jitter(std::random_device{}());
   std::chrono::milliseconds backoff(500);
   bool warned = false;
+  const OnEvent on_event = [&](std::string_view action, std::string_view id) {
+    backoff = std::chrono::milliseconds(500);  // connected: start over after a drop
+    Count("runtime_events", runtime_events_);
+    if (action == "create" || action == "start") store_.Prefetch(std::string(id));
+    if (action == "destroy") store_.Erase(std::string(id));
+  };
   while (!stop_) {
     try {
-      engine.Watch(
-          [&](std::string_view action, std::string_view id) {
-            backoff = std::chrono::milliseconds(500);  // connected: start over after a drop
-            Count("runtime_events", runtime_events_);
-            if (action == "create" || action == "start") store_.Prefetch(std::string(id));
-            if (action == "destroy") store_.Erase(std::string(id));
-          },
-          stop_);
+      watch(on_event);
       warned = false;
     } catch (const std::exception& e) {
-      if (!warned && IsSocket(engine.socket_path()))
-        log_.Warning(std::string("events: ") + e.what());
+      if (!warned && IsSocket(socket)) log_.Warning(std::string("events: ") + e.what());
       warned = true;
     }
     // Reconnect with exponential backoff and jitter, up to 30 s, waking for stop.

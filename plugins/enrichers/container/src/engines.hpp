@@ -6,12 +6,14 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <thread>
 #include <vector>
 
+#include "containerd_engine.hpp"
 #include "docker_engine.hpp"
 #include "metadata_store.hpp"
 #include "vigil/config_view.hpp"
@@ -44,14 +46,18 @@ class Engines {
   bool Serves(std::string_view type) const;
 
  private:
+  using OnEvent = std::function<void(std::string_view action, std::string_view id)>;
   void LookupLoop();
-  void WatchLoop(const DockerEngine& engine);
+  // Follows one runtime's event stream (`watch` returns when it ends, throws when it cannot
+  // connect), reconnecting with backoff and jitter until stop_.
+  void WatchLoop(const std::string& socket, const std::function<void(const OnEvent&)>& watch);
   void Count(const char* name, std::atomic<uint64_t>& counter);
 
   MetadataStore& store_;
   sdk::Host host_;
   sdk::Logger log_;
   std::vector<std::unique_ptr<DockerEngine>> docker_api_;  // docker's sockets, then podman's
+  std::vector<std::unique_ptr<ContainerdEngine>> containerd_;
   std::atomic<bool> stop_{false};
   std::atomic<uint64_t> lookups_{0}, lookup_errors_{0}, not_found_{0}, runtime_events_{0};
   std::vector<std::thread> threads_;

@@ -10,38 +10,16 @@
 #include <fstream>
 #include <sstream>
 
+#include "test_util.hpp"
 #include "vigil/event_types.h"
 #include "vigil/testing/fake_host.hpp"
 
 namespace {
 
+using namespace vigil::container::testing;
+
 using vigil::testing::FakeHost;
 using vigil::testing::Record;
-
-// Runs a shell command; its stdout without the trailing newline.
-std::string Shell(const std::string& command) {
-  std::string out;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return out;
-  std::array<char, 4096> buf{};
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) out.append(buf.data(), n);
-  EXPECT_EQ(pclose(pipe), 0) << command;
-  while (!out.empty() && out.back() == '\n') out.pop_back();
-  return out;
-}
-
-std::vector<std::string> Cgroups(const std::string& pid) {
-  std::ifstream in("/proc/" + pid + "/cgroup");
-  std::vector<std::string> out;
-  for (std::string line; std::getline(in, line);) {
-    // "id:subsys:/path" -> "subsys=/path", as the core's /proc reader gives them.
-    const size_t a = line.find(':'), b = line.find(':', a + 1);
-    if (b != std::string::npos)
-      out.push_back(line.substr(a + 1, b - a - 1) + "=" + line.substr(b + 1));
-  }
-  return out;
-}
 
 class ContainerDockerTest : public ::testing::Test {
  protected:

@@ -8,10 +8,13 @@
 #include <thread>
 
 #include "fake_docker_engine.hpp"
+#include "test_util.hpp"
 #include "vigil/event_types.h"
 #include "vigil/testing/fake_host.hpp"
 
 namespace {
+
+using namespace vigil::container::testing;
 
 using vigil::testing::FakeHost;
 using vigil::testing::Record;
@@ -94,13 +97,6 @@ TEST_F(ContainerPluginTest, AnEventWithoutAProcessHasNoValues) {
   ASSERT_TRUE(host_.Parse(unknown)) << host_.LastError();
   EXPECT_EQ(Fields(unknown), (std::vector<std::string>{"<none>", "<none>", "<none>"}));
   EXPECT_EQ(host_.Counter("resolved"), std::nullopt);
-}
-
-std::string Data(const std::string& name) {
-  std::ifstream in(std::string(VIGIL_CONTAINER_TEST_DATA) + "/" + name);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 // The id of tests/data/docker_inspect.json.
@@ -195,6 +191,39 @@ TEST_F(ContainerRuntimeTest, EveryFieldAsFalcoRendersIt) {
       {"container.healthcheck", "/bin/sh -c cat /tmp/ok"},
   };
   for (const auto& [field, value] : expected) EXPECT_EQ(Field(exec, field), value) << field;
+}
+
+TEST_F(ContainerRuntimeTest, APodsContainerGetsThePodFieldsFromTheCriLabels) {
+  // A pod's container under cri-dockerd: Docker holds the CRI's labels.
+  std::string inspect = Data("docker_inspect.json");
+  const std::string labels =
+      R"("Labels": {"app": "web", "tier": "front", "long": "0123456789012345678901234567890123456789"})";
+  ASSERT_NE(inspect.find(labels), std::string::npos);
+  inspect.replace(inspect.find(labels), labels.size(),
+                  R"("Labels": {"io.kubernetes.pod.name": "web-0",
+                      "io.kubernetes.pod.namespace": "shop",
+                      "io.kubernetes.pod.uid": "0c6f7a52-3d1e-4b8a-9f00-5e2d7c1b9a44",
+                      "io.kubernetes.container.name": "app"})");
+  server_.SetContainer(kWebId, inspect, std::chrono::milliseconds(200));
+  ASSERT_TRUE(Init(R"(, "hold_timeout_ms": 5000)")) << host_.LastError();
+  host_.SetProcess(
+      Process(700, {"memory=/kubepods/besteffort/pod0c6f7a52-3d1e-4b8a-9f00-5e2d7c1b9a44/" +
+                    std::string(kWebId)}));
+  Record exec = Syscall("execve", 700);
+  ASSERT_TRUE(host_.Parse(exec)) << host_.LastError();
+  EXPECT_TRUE(host_.Held(700));
+  // The cgroup path names the pod before the runtime answers.
+  EXPECT_EQ(Field(exec, "k8s.pod.uid"), "0c6f7a52-3d1e-4b8a-9f00-5e2d7c1b9a44");
+  EXPECT_EQ(Field(exec, "k8s.pod.name"), "<none>");
+  ASSERT_TRUE(host_.WaitForRelease(700, std::chrono::seconds(5)));
+  EXPECT_EQ(Field(exec, "container.type"), "cri");
+  EXPECT_EQ(Field(exec, "container.name"), "app");
+  EXPECT_EQ(Field(exec, "k8s.pod.name"), "web-0");
+  EXPECT_EQ(Field(exec, "k8s.ns.name"), "shop");
+  EXPECT_EQ(Field(exec, "k8s.pod.uid"), "0c6f7a52-3d1e-4b8a-9f00-5e2d7c1b9a44");
+  EXPECT_EQ(Field(exec, "k8s.pod.id"), "0c6f7a52-3d1e-4b8a-9f00-5e2d7c1b9a44");
+  EXPECT_EQ(Field(exec, "k8s.pod.labels"), "<none>");  // on the sandbox, which Docker does not say
+  EXPECT_EQ(Field(exec, "k8s.pod.ip"), "<none>");
 }
 
 TEST_F(ContainerRuntimeTest, ARuntimeThatDoesNotKnowTheContainerEndsTheHold) {

@@ -10,22 +10,16 @@
 #include "docker_engine.hpp"
 #include "fake_docker_engine.hpp"
 #include "metadata_store.hpp"
+#include "test_util.hpp"
 
 namespace {
 
 using namespace vigil::container;
+using namespace vigil::container::testing;
 using namespace std::chrono_literals;
 
 constexpr const char* kId = "3f4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a";
 constexpr const char* kImageId = "7e1a4e2d11e2ac7223c1d7a4f1a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3";
-
-std::string Data(const std::string& name) {
-  std::ifstream in(std::string(VIGIL_CONTAINER_TEST_DATA) + "/" + name);
-  std::stringstream s;
-  s << in.rdbuf();
-  EXPECT_TRUE(in.good()) << name;
-  return s.str();
-}
 
 std::string SocketPath(const char* name) {
   return ::testing::TempDir() + "vigil-" + name + "-" + std::to_string(getpid()) + ".sock";
