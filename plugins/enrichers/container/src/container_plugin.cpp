@@ -120,7 +120,9 @@ std::string Mounts(const ContainerInfo& c) {
 class ContainerPlugin : public vigil::sdk::Plugin {
  public:
   static constexpr const char* kName = "container";
-  static constexpr const char* kVersion = "0.2.0";
+  // Falco's container plugin version whose fields this one provides: rule files ask for it
+  // (required_plugin_versions: container 0.4.0 in the upstream ones).
+  static constexpr const char* kVersion = "0.4.0";
   static constexpr uint32_t kCapabilities = VIGIL_CAP_EXTRACT | VIGIL_CAP_PARSE;
   static constexpr const char* kDescription =
       "Container metadata for syscall events (Falco's container.* fields)";
