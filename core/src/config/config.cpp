@@ -121,6 +121,7 @@ class ConfigReader {
   }
 
   void ReadPlugins(const Member& m, Config& cfg);
+  void ReadLoadPlugins(const Member& m, Config& cfg);
   void ReadOutputs(const Member& m, Config& cfg);
   Settings OutputSettings(OutputSpec& spec);
   void ReadLogLevel(const Member& m, Config& cfg);
@@ -256,22 +257,64 @@ std::optional<size_t> ConfigReader::ReadChoice(const Member& m, std::string_view
   return std::nullopt;
 }
 
+// `config`, or Falco's `init_config` for the same thing: a map, or a string holding a JSON object
+// (Falco accepts both, and "" for none).
 ConfigBlock ConfigReader::ReadConfigBlock(const Members& members, const SourcePos& spec_pos) {
   ConfigBlock block;
   block.sources = sources_;
-  if (auto it = members.find("config"); it != members.end()) {
-    block.node = it->second.value;
-    block.pos = it->second.key_pos;
-  } else {
-    block.pos = spec_pos;
+  block.pos = spec_pos;
+  auto config = members.find("config");
+  auto init_config = members.find("init_config");
+  if (config != members.end() && init_config != members.end()) {
+    Error(init_config->second.key_pos, init_config->second.path,
+          fmt::format("give 'config' or 'init_config', not both ('config' at {})",
+                      config->second.key_pos.ToString()));
+    return block;
   }
+  const auto it = config != members.end() ? config : init_config;
+  if (it == members.end()) return block;
+  const Member& m = it->second;
+  block.pos = m.key_pos;
+  if (!m.value.IsScalar()) {
+    block.node = m.value;
+    return block;
+  }
+  // A string: "" for none, else a JSON object (YAML's flow style). Positions inside the string
+  // are lost; `pos` names the key. (Nodes are not reassigned: yaml-cpp's operator= would write
+  // through to the configuration's own tree.)
+  const std::string text = m.value.Scalar();
+  if (text.empty()) return block;
+  YAML::Node parsed;
+  try {
+    parsed = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    Error(m.pos, m.path, fmt::format("not a JSON object: {}", e.msg));
+    return block;
+  }
+  if (!parsed.IsMap()) {
+    Error(m.pos, m.path,
+          fmt::format("expected a map or a JSON object, got {}", internal::DescribeYaml(parsed)));
+    return block;
+  }
+  block.node = parsed;
   return block;
 }
 
 void ConfigReader::ReadLibrary(const Members& members, std::string_view default_name,
                                std::string& library, std::string& sha256) {
   library = fmt::format("lib{}.so", default_name);
-  if (auto it = members.find("library"); it != members.end()) {
+  auto it = members.find("library");
+  if (auto path = members.find("library_path"); path != members.end()) {  // Falco's name
+    if (it != members.end()) {
+      Error(path->second.key_pos, path->second.path,
+            fmt::format("give 'library' or 'library_path', not both ('library' at {})",
+                        it->second.key_pos.ToString()));
+      it = members.end();
+    } else {
+      it = path;
+    }
+  }
+  if (it != members.end()) {
     if (std::optional<std::string> lib = ReadString(it->second)) {
       if (lib->empty()) {
         Error(it->second.pos, it->second.path, "must not be empty");
@@ -285,10 +328,10 @@ void ConfigReader::ReadLibrary(const Members& members, std::string_view default_
       }
     }
   }
-  if (auto it = members.find("sha256"); it != members.end()) {
-    if (std::optional<std::string> sum = ReadString(it->second)) {
+  if (auto sum_it = members.find("sha256"); sum_it != members.end()) {
+    if (std::optional<std::string> sum = ReadString(sum_it->second)) {
       if (!syntax::IsHexDigits(*sum, 64)) {
-        Error(it->second.pos, it->second.path,
+        Error(sum_it->second.pos, sum_it->second.path,
               fmt::format("expected 64 hexadecimal digits, got '{}'", *sum));
       } else {
         sha256 = internal::ToLower(*sum);
@@ -335,8 +378,9 @@ void ConfigReader::ReadPlugins(const Member& m, Config& cfg) {
     const std::string path = JoinIndex(m.path, i);
     PluginSpec spec;
     spec.pos = sources_->PosOf(item, m.pos);
-    const Members members =
-        ReadMap(item, path, spec.pos, {"name", "library", "sha256", "config", "open_params"});
+    const Members members = ReadMap(
+        item, path, spec.pos,
+        {"name", "library", "library_path", "sha256", "config", "init_config", "open_params"});
     if (!item.IsMap()) continue;
     std::optional<std::string> name =
         ReadEntryName(members, path, spec.pos, syntax::IsPluginName,
@@ -441,11 +485,13 @@ void ConfigReader::Read(const YAML::Node& root, Config& cfg) {
   };
   EngineConfig& e = cfg.engine;
   state::StateOptions& st = cfg.state;
+  std::optional<Member> load_plugins;  // read once every plugin entry is known
   router::AlertJsonOptions& json = cfg.alert_json;
   const Settings settings = {
       {"plugin_paths", strings(&cfg.plugin_paths)},
       Bool("allow_insecure_plugins", &cfg.allow_insecure_plugins),
       {"plugins", [&](const Member& m) { ReadPlugins(m, cfg); }},
+      {"load_plugins", [&](const Member& m) { load_plugins = m; }},
       {"rules_files", strings(&cfg.rules_files)},
       Bool("watch_rules_files", &cfg.watch_rules_files),
       {"outputs", [&](const Member& m) { ReadOutputs(m, cfg); }},
@@ -479,6 +525,24 @@ void ConfigReader::Read(const YAML::Node& root, Config& cfg) {
       Bool("json_include_message_property", &json.include_message),
   };
   ReadSettings(root, "", FilePos(), settings);  // an empty file: all defaults
+  if (load_plugins) ReadLoadPlugins(*load_plugins, cfg);
+}
+
+// Falco's `load_plugins`: of the `plugins` entries, only those it names are loaded.
+void ConfigReader::ReadLoadPlugins(const Member& m, Config& cfg) {
+  std::optional<std::vector<std::string>> names = ReadStringList(m);
+  if (!names) return;
+  for (size_t i = 0; i < names->size(); ++i) {
+    const std::string& name = (*names)[i];
+    if (std::none_of(cfg.plugins.begin(), cfg.plugins.end(),
+                     [&](const PluginSpec& p) { return p.name == name; })) {
+      Error(sources_->PosOf(m.value[i], m.pos), JoinIndex(m.path, i),
+            fmt::format("'{}' is not one of the entries of 'plugins'", name));
+    }
+  }
+  std::erase_if(cfg.plugins, [&](const PluginSpec& p) {
+    return std::find(names->begin(), names->end(), p.name) == names->end();
+  });
 }
 
 }  // namespace

@@ -268,6 +268,53 @@ TEST(LoadConfig, LibraryAndSha256) {
       "vigil.yaml:3:13: plugins[0].sha256: expected 64 hexadecimal digits, got '" + not_hex + "'");
 }
 
+// A Falco user's plugin entries carry over: library_path, init_config (a map or a JSON string)
+// and load_plugins.
+TEST(LoadConfig, FalcoPluginKeys) {
+  StatusOr<Config> cfg = LoadConfigFromString(
+      "load_plugins: [container, k8saudit]\n"
+      "plugins:\n"
+      "  - name: container\n"
+      "    library_path: libcontainer.so\n"
+      "    init_config:\n"
+      "      label_max_len: 100\n"
+      "  - name: k8saudit\n"
+      "    library_path: /usr/share/falco/plugins/libk8saudit.so\n"
+      "    init_config: '{\"maxEventSize\": 262144}'\n"
+      "    open_params: http://:9765/k8s-audit\n"
+      "  - name: json\n"
+      "    init_config: \"\"\n",
+      "falco.yaml");
+  ASSERT_TRUE(cfg.ok()) << cfg.status().message();
+  ASSERT_EQ(cfg->plugins.size(), 2u);  // json is not in load_plugins
+  EXPECT_EQ(cfg->plugins[0].library, "libcontainer.so");
+  EXPECT_EQ(cfg->plugins[0].config.node["label_max_len"].as<int>(), 100);
+  EXPECT_EQ(cfg->plugins[0].config.pos, (SourcePos{"falco.yaml", 5, 5}));
+  EXPECT_EQ(cfg->plugins[1].library, "/usr/share/falco/plugins/libk8saudit.so");
+  EXPECT_EQ(cfg->plugins[1].config.node["maxEventSize"].as<int>(), 262144);
+
+  StatusOr<Config> none =
+      LoadConfigFromString("plugins:\n  - name: json\n    init_config: \"\"\n", "falco.yaml");
+  ASSERT_TRUE(none.ok()) << none.status().message();
+  ASSERT_EQ(none->plugins.size(), 1u);  // no load_plugins: every entry
+  EXPECT_TRUE(none->plugins[0].config.node.IsNull());
+}
+
+TEST(LoadConfig, FalcoPluginKeysErrors) {
+  EXPECT_EQ(LoadError("plugins:\n  - name: a\n    config: {}\n    init_config: {}\n"),
+            "vigil.yaml:4:5: plugins[0].init_config: give 'config' or 'init_config', not both "
+            "('config' at vigil.yaml:3:5)");
+  EXPECT_EQ(LoadError("plugins:\n  - name: a\n    library: liba.so\n    library_path: liba.so\n"),
+            "vigil.yaml:4:5: plugins[0].library_path: give 'library' or 'library_path', not both "
+            "('library' at vigil.yaml:3:5)");
+  EXPECT_EQ(LoadError("plugins:\n  - name: a\n    init_config: '[1, 2]'\n"),
+            "vigil.yaml:3:18: plugins[0].init_config: expected a map or a JSON object, got list");
+  EXPECT_THAT(LoadError("plugins:\n  - name: a\n    init_config: '{\"a\": [}'\n"),
+              HasSubstr("vigil.yaml:3:18: plugins[0].init_config: not a JSON object: "));
+  EXPECT_EQ(LoadError("load_plugins: [a, b]\nplugins:\n  - name: a\n"),
+            "vigil.yaml:1:19: load_plugins[1]: 'b' is not one of the entries of 'plugins'");
+}
+
 TEST(LoadConfig, NullValuesMeanDefaults) {
   StatusOr<Config> cfg = LoadConfigFromString(
       "plugin_paths:\nrules_files:\nlog:\nengine:\nhostname:\nplugins:\noutputs:\n", "vigil.yaml");
