@@ -134,7 +134,7 @@ int Validate(const CommonArgs& args) {
     errors = resolved.errors;
     // The rules are checked against the plugins that did load: each problem is worth knowing,
     // but a plugin that failed is one error, not one more per use of its fields.
-    const runtime::RulesSetup setup(resolved, nullptr, "validate");
+    const runtime::RulesSetup setup(resolved, nullptr, "validate", nullptr, cfg->append_output);
     setup.Load(cfg->rules_files, diags, &stats);
     if (!errors.empty()) diags = setup.WithoutUnprovidedFieldClasses(diags, &unreported);
   }

@@ -122,6 +122,8 @@ class ConfigReader {
 
   void ReadPlugins(const Member& m, Config& cfg);
   void ReadLoadPlugins(const Member& m, Config& cfg);
+  void ReadAppendOutput(const Member& m, Config& cfg);
+  void ReadExtraFields(const Member& m, rules::AppendOutput& a);
   void ReadOutputs(const Member& m, Config& cfg);
   Settings OutputSettings(OutputSpec& spec);
   void ReadLogLevel(const Member& m, Config& cfg);
@@ -492,6 +494,7 @@ void ConfigReader::Read(const YAML::Node& root, Config& cfg) {
       Bool("allow_insecure_plugins", &cfg.allow_insecure_plugins),
       {"plugins", [&](const Member& m) { ReadPlugins(m, cfg); }},
       {"load_plugins", [&](const Member& m) { load_plugins = m; }},
+      {"append_output", [&](const Member& m) { ReadAppendOutput(m, cfg); }},
       {"rules_files", strings(&cfg.rules_files)},
       Bool("watch_rules_files", &cfg.watch_rules_files),
       {"outputs", [&](const Member& m) { ReadOutputs(m, cfg); }},
@@ -526,6 +529,56 @@ void ConfigReader::Read(const YAML::Node& root, Config& cfg) {
   };
   ReadSettings(root, "", FilePos(), settings);  // an empty file: all defaults
   if (load_plugins) ReadLoadPlugins(*load_plugins, cfg);
+}
+
+// Falco's `append_output`: a list of {match: {source, tags, rule}, extra_output, extra_fields}.
+// The fields are checked when the rules load (they depend on the plugins).
+void ConfigReader::ReadAppendOutput(const Member& m, Config& cfg) {
+  if (m.value.IsNull()) return;
+  if (!m.value.IsSequence()) {
+    Error(m.pos, m.path, fmt::format("expected a list, got {}", internal::DescribeYaml(m.value)));
+    return;
+  }
+  for (size_t i = 0; i < m.value.size(); ++i) {
+    rules::AppendOutput a;
+    a.path = JoinIndex(m.path, i);
+    a.pos = sources_->PosOf(m.value[i], m.pos);
+    ReadSettings(
+        m.value[i], a.path, a.pos,
+        {Sub("match", {{"source", [&](const Member& v) { a.source = ReadString(v).value_or(""); }},
+                       {"tags",
+                        [&](const Member& v) {
+                          a.tags = ReadStringList(v).value_or(std::vector<std::string>{});
+                        }},
+                       {"rule", [&](const Member& v) { a.rule = ReadString(v).value_or(""); }}}),
+         {"extra_output", [&](const Member& v) { a.extra_output = ReadString(v).value_or(""); }},
+         {"extra_fields", [&](const Member& v) { ReadExtraFields(v, a); }},
+         // Falco 0.41's: the fields plugins suggest. vigil's plugins suggest none.
+         Bool("suggested_output", &a.suggested_output)});
+    cfg.append_output.push_back(std::move(a));
+  }
+}
+
+// extra_fields: each a field name, or {name: value} for a fixed value.
+void ConfigReader::ReadExtraFields(const Member& m, rules::AppendOutput& a) {
+  if (!m.value.IsSequence()) {
+    Error(m.pos, m.path, fmt::format("expected a list, got {}", internal::DescribeYaml(m.value)));
+    return;
+  }
+  for (size_t i = 0; i < m.value.size(); ++i) {
+    const YAML::Node item = m.value[i];
+    const std::string path = JoinIndex(m.path, i);
+    const SourcePos pos = sources_->PosOf(item, m.pos);
+    if (item.IsScalar()) {
+      a.extra_fields.push_back(item.Scalar());
+    } else if (item.IsMap() && item.size() == 1 && item.begin()->second.IsScalar()) {
+      a.static_fields.emplace_back(item.begin()->first.Scalar(), item.begin()->second.Scalar());
+    } else {
+      Error(pos, path,
+            fmt::format("expected a field name or {{name: value}}, got {}",
+                        internal::DescribeYaml(item)));
+    }
+  }
 }
 
 // Falco's `load_plugins`: of the `plugins` entries, only those it names are loaded.

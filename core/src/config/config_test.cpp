@@ -315,6 +315,36 @@ TEST(LoadConfig, FalcoPluginKeysErrors) {
             "vigil.yaml:1:19: load_plugins[1]: 'b' is not one of the entries of 'plugins'");
 }
 
+TEST(LoadConfig, AppendOutput) {
+  StatusOr<Config> cfg = LoadConfigFromString(
+      "append_output:\n"
+      "  - match: {source: syscall, tags: [container], rule: r}\n"
+      "    extra_output: \"container=%container.id\"\n"
+      "    extra_fields: [container.name, {cluster: prod}]\n"
+      "  - extra_output: more\n",
+      "vigil.yaml");
+  ASSERT_TRUE(cfg.ok()) << cfg.status().message();
+  ASSERT_EQ(cfg->append_output.size(), 2u);
+  const rules::AppendOutput& a = cfg->append_output[0];
+  EXPECT_EQ(a.source, "syscall");
+  EXPECT_THAT(a.tags, ElementsAre("container"));
+  EXPECT_EQ(a.rule, "r");
+  EXPECT_EQ(a.extra_output, "container=%container.id");
+  EXPECT_THAT(a.extra_fields, ElementsAre("container.name"));
+  ASSERT_EQ(a.static_fields.size(), 1u);
+  EXPECT_EQ(a.static_fields[0], (std::pair<std::string, std::string>{"cluster", "prod"}));
+  EXPECT_EQ(a.pos, (SourcePos{"vigil.yaml", 2, 5}));
+  EXPECT_EQ(a.path, "append_output[0]");
+  EXPECT_EQ(cfg->append_output[1].extra_output, "more");
+
+  EXPECT_EQ(LoadError("append_output:\n  - match: {sorce: syscall}\n"),
+            "vigil.yaml:2:13: append_output[0].match: unknown key 'sorce' (did you mean "
+            "'source'?)");
+  EXPECT_EQ(LoadError("append_output:\n  - extra_fields: [[a]]\n"),
+            "vigil.yaml:2:20: append_output[0].extra_fields[0]: expected a field name or "
+            "{name: value}, got list");
+}
+
 TEST(LoadConfig, NullValuesMeanDefaults) {
   StatusOr<Config> cfg = LoadConfigFromString(
       "plugin_paths:\nrules_files:\nlog:\nengine:\nhostname:\nplugins:\noutputs:\n", "vigil.yaml");

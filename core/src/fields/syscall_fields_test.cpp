@@ -7,13 +7,10 @@
 #include <gtest/gtest.h>
 #include <pwd.h>
 
-#include <filesystem>
 #include <map>
-#include <set>
 
 #include "falco_fields.hpp"
 #include "syscall_record.hpp"
-#include "vigil/core/rules.hpp"
 
 namespace vigil::fields {
 namespace {
@@ -577,39 +574,6 @@ TEST(SyscallFieldDecls, MatchFalco) {
   EXPECT_GT(checked, 120u);
   EXPECT_TRUE(provider->AppliesTo("syscall"));
   EXPECT_FALSE(provider->AppliesTo("k8s_audit"));
-}
-
-// The three upstream syscall rule files load against the core and syscall fields with no error
-// but the fields of the container plugin (container.*, k8s.*), which comes later.
-TEST(SyscallFieldsUpstream, RulesLoadWithOnlyContainerFieldsUnknown) {
-  namespace fs = std::filesystem;
-  const fs::path upstream =
-      fs::path(VIGIL_SOURCE_DIR) / ".." / "shared" / "upstream" / "falco-rules";
-  if (!fs::exists(upstream)) GTEST_SKIP() << upstream << " is not there";
-  FieldRegistry registry;
-  RegisterCoreFields(registry, {.hostname = "node-1"});
-  RegisterSyscallFields(registry, nullptr);
-  rules::LoadOptions options;
-  options.registry = &registry;
-  options.plugin_versions = {{"container", "0.4.0"}, {"k8saudit", "0.18.0"}, {"json", "0.7.0"}};
-  rules::Diagnostics diags;
-  auto files = rules::ReadRulesPaths({(upstream / "falco_rules.yaml").string(),
-                                      (upstream / "falco-incubating_rules.yaml").string(),
-                                      (upstream / "falco-sandbox_rules.yaml").string()},
-                                     diags);
-  ASSERT_FALSE(diags.has_errors());
-  rules::LoadRuleset(files, options, diags);
-  std::set<std::string> unknown;
-  size_t errors = 0;
-  for (const rules::Diagnostic& d : diags.items()) {
-    if (d.severity != rules::Severity::kError) continue;
-    ++errors;
-    EXPECT_EQ(d.code, "unknown-field") << d.ToString();
-    EXPECT_TRUE(d.token.starts_with("container.") || d.token.starts_with("k8s.")) << d.ToString();
-    unknown.insert(d.token);
-  }
-  EXPECT_GT(errors, 0u);  // the container fields: until the container plugin is there
-  EXPECT_TRUE(unknown.count("container.id")) << errors;
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <re2/re2.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -139,6 +140,43 @@ class Compiler {
     d.message = std::move(message);
     d.token = std::move(token);
     diags_.Add(std::move(d));
+  }
+
+  // The config's append_output entries that match `r`, added to its output. A field they name
+  // that does not exist for the rule's source is an error at the entry, reported once.
+  void AppendOutputs(const RuleDef& r, RuleCtx& ctx, OutputFormat& output) {
+    for (const AppendOutput& a : opt_.append_output) {
+      if ((!a.source.empty() && a.source != r.source) || (!a.rule.empty() && a.rule != r.name)) {
+        continue;
+      }
+      if (!std::all_of(a.tags.begin(), a.tags.end(), [&](const std::string& t) {
+            return std::find(r.tags.begin(), r.tags.end(), t) != r.tags.end();
+          })) {
+        continue;
+      }
+      std::vector<OutputFormat::Problem> problems;
+      output.Append(
+          a.extra_output, a.extra_fields, a.static_fields,
+          [&](std::string_view text, std::string* error, fields::BindError* why) -> FieldSlot* {
+            return out_->Slot(ctx.source, text, *opt_.registry, why, error);
+          },
+          &problems);
+      for (const auto& p : problems) {
+        ctx.failed = true;
+        const std::string key = fmt::format("{}|{}|{}", a.path, p.token, r.source);
+        if (!reported_.insert(key).second) continue;
+        Diagnostic d;
+        d.severity = Severity::kError;
+        d.pos = a.pos;
+        d.item_kind = "rule";
+        d.item_name = r.name;
+        d.code = p.code;
+        d.message = fmt::format("{}: {} (appended to the output of the {} rules it matches)",
+                                a.path, p.message, r.source);
+        d.token = p.token;
+        diags_.Add(std::move(d));
+      }
+    }
   }
 
   // A compile error in a rule: with skip-if-unknown-filter an unknown field skips the rule.
@@ -666,6 +704,7 @@ class Compiler {
     for (const auto& p : problems) {
       RuleError(ctx, p.code, out_origin, static_cast<uint32_t>(p.offset), p.token, p.message);
     }
+    AppendOutputs(r, ctx, exec.output);
     if (!ctx.unknown_fields.empty()) {
       Report(Severity::kWarning, "skipped-unknown-field", ctx.unknown_origin, ctx.unknown_offset,
              ctx.unknown_fields[0],

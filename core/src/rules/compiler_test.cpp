@@ -642,6 +642,57 @@ TEST_F(Rules, Outputs) {
   EXPECT_THAT(a.tags, ElementsAre("z", "a"));
 }
 
+// Falco's append_output: matched by source, tags (all of them) and rule name; extra_output goes
+// after the message, extra_fields and fixed fields only into output_fields.
+TEST_F(Rules, AppendOutput) {
+  fake_->Str("t.str", {"bash"});
+  fake_->Num("t.u", {42});
+  AppendOutput all;
+  all.source = "syscall";
+  all.extra_output = "u=%t.u";
+  all.extra_fields = {"t.str"};
+  all.static_fields = {{"cluster", "prod"}};
+  AppendOutput tagged;
+  tagged.tags = {"container", "shell"};
+  tagged.extra_output = "tagged";
+  AppendOutput named;
+  named.rule = "b";
+  named.extra_output = "named";
+  AppendOutput other_source;
+  other_source.source = "k8s_audit";
+  other_source.extra_output = "audit";
+  options_.append_output = {all, tagged, named, other_source};
+  auto rs = Load({Rule("a", "evt.type = openat", "  tags: [shell, container, x]\n") +
+                  Rule("b", "evt.type = openat", "  tags: [shell]\n")});
+  ASSERT_TRUE(rs) << Errors();
+  ASSERT_THAT(Matches(*rs, *EventTypeCode("openat")), ElementsAre("a", "b"));
+  router::Alert a = rs->MakeAlert(0, last_ctx_, "node-1");
+  router::Alert b = rs->MakeAlert(1, last_ctx_, "node-1");
+  EXPECT_EQ(a.output, "out u=42 tagged");
+  EXPECT_EQ(b.output, "out u=42 named");
+  std::map<std::string, router::AlertFieldValue> f;
+  for (const router::AlertField& x : a.output_fields) f[x.name] = x.value;
+  EXPECT_EQ(f.size(), 3u);
+  EXPECT_EQ(f["t.u"], router::AlertFieldValue(uint64_t{42}));
+  EXPECT_EQ(f["t.str"], router::AlertFieldValue(std::string("bash")));
+  EXPECT_EQ(f["cluster"], router::AlertFieldValue(std::string("prod")));
+}
+
+TEST_F(Rules, AppendOutputWithAnUnknownFieldIsAnErrorAtTheConfigEntry) {
+  AppendOutput a;
+  a.extra_fields = {"t.nope"};
+  a.path = "append_output[0]";
+  a.pos = SourcePos{"vigil.yaml", 7, 5};
+  options_.append_output = {a};
+  EXPECT_FALSE(Load({Rule("a", "evt.type = openat") + Rule("b", "evt.type = openat")}));
+  ASSERT_EQ(diags_.items().size(), 1u) << Errors();  // once, not once per rule
+  const Diagnostic& d = diags_.items()[0];
+  EXPECT_EQ(d.code, "unknown-field");
+  EXPECT_EQ(d.pos, (SourcePos{"vigil.yaml", 7, 5}));
+  EXPECT_THAT(d.message, HasSubstr("append_output[0]: "));
+  EXPECT_EQ(d.token, "t.nope");
+}
+
 TEST_F(Rules, UnknownOutputFieldIsAnError) {
   EXPECT_FALSE(
       Load({"- rule: r\n  desc: d\n  condition: evt.type = openat\n"

@@ -73,19 +73,48 @@ OutputFormat OutputFormat::Parse(std::string_view text, const BindFn& bind,
   return f;
 }
 
+void OutputFormat::Append(std::string_view extra_output,
+                          const std::vector<std::string>& extra_fields,
+                          const std::vector<std::pair<std::string, std::string>>& static_fields,
+                          const BindFn& bind, std::vector<Problem>* problems) {
+  if (!extra_output.empty()) {
+    OutputFormat extra = Parse(extra_output, bind, problems);
+    pieces_.push_back(Piece{" "});
+    for (Piece& p : extra.pieces_) pieces_.push_back(std::move(p));
+  }
+  for (const std::string& name : extra_fields) {
+    std::string error;
+    fields::BindError why = fields::BindError::kNone;
+    if (FieldSlot* slot = bind(name, &error, &why)) {
+      pieces_.push_back(Piece{"", slot, name, false});
+    } else {
+      problems->push_back(
+          {why == fields::BindError::kUnknownField ? "unknown-field" : "bad-field-argument", 0,
+           name, error});
+    }
+  }
+  for (const auto& [name, value] : static_fields) {
+    pieces_.push_back(Piece{value, nullptr, name, false, true});
+  }
+}
+
 void OutputFormat::Render(const EvalState& s, std::string* message,
                           std::vector<router::AlertField>* fields) const {
   message->clear();
   fields->clear();
   for (const Piece& p : pieces_) {
-    message->append(p.literal);
+    if (p.is_static) {
+      fields->push_back({p.field_text, p.literal});
+      continue;
+    }
+    if (p.in_message) message->append(p.literal);
     if (!p.slot) continue;
     std::span<const Value> values = p.slot->Get(s);
     const fields::FieldInfo& info = p.slot->info();
     bool seen = false;
     for (const router::AlertField& f : *fields) seen = seen || f.name == p.field_text;
     if (values.empty()) {
-      message->append("<NA>");
+      if (p.in_message) message->append("<NA>");
       if (!seen) fields->push_back({p.field_text, std::monostate{}});
       continue;
     }
@@ -103,7 +132,7 @@ void OutputFormat::Render(const EvalState& s, std::string* message,
     } else {
       AppendRendered(values[0], info.type, &text);
     }
-    message->append(text);
+    if (p.in_message) message->append(text);
     if (seen) continue;
     if (info.is_list) {
       std::vector<router::AlertFieldItem> items;

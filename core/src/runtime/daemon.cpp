@@ -283,8 +283,8 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::Create(const config::Config& cfg,
 
   // 3. rules
   s.hostname = HostName(cfg);
-  s.rules_setup =
-      std::make_unique<RulesSetup>(s.resolved, &s.running, s.hostname, s.syscall_state.get());
+  s.rules_setup = std::make_unique<RulesSetup>(s.resolved, &s.running, s.hostname,
+                                               s.syscall_state.get(), cfg.append_output);
   s.rules_signature = RulesFilesSignature(cfg.rules_files);
   rules::Diagnostics diags;
   auto ruleset = s.rules_setup->Load(cfg.rules_files, diags, &s.rules_stats);

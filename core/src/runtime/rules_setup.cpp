@@ -2,6 +2,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "vigil/core/log.hpp"
 #include "vigil/core/runtime.hpp"
@@ -10,7 +11,9 @@
 namespace vigil::runtime {
 
 RulesSetup::RulesSetup(const ResolvedPlugins& resolved, const RunningPlugins* running,
-                       const std::string& hostname, const state::SyscallState* syscall_state) {
+                       const std::string& hostname, const state::SyscallState* syscall_state,
+                       std::vector<rules::AppendOutput> append_output) {
+  options_.append_output = std::move(append_output);
   fields::RegisterCoreFields(registry_, {.hostname = hostname});
   fields::RegisterSyscallFields(registry_, syscall_state);
   options_.known_sources.emplace_back(kSyscallSource);

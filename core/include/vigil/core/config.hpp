@@ -27,6 +27,7 @@
 #include "vigil/core/event_bus.hpp"      // OnFull
 #include "vigil/core/log.hpp"
 #include "vigil/core/output_router.hpp"  // OutputOptions, AlertJsonOptions
+#include "vigil/core/rules.hpp"          // AppendOutput
 #include "vigil/core/source_pos.hpp"
 #include "vigil/core/status.hpp"
 #include "vigil/core/syscall_state.hpp"  // StateOptions
@@ -128,6 +129,7 @@ struct Config {
   // Reload the rules when a rules file changes (as SIGHUP does), like Falco's watch_config_files.
   bool watch_rules_files = true;
   std::vector<OutputSpec> outputs;
+  std::vector<rules::AppendOutput> append_output;  // Falco's: more output for matching rules
   LogConfig log;
   EngineConfig engine;
   BaseSyscalls base_syscalls;

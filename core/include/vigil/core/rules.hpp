@@ -18,6 +18,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "vigil/core/alert.hpp"
@@ -74,6 +75,20 @@ struct RulesFile {
 // name order (not recursive), as Falco does. Unreadable paths are errors in `diags`.
 std::vector<RulesFile> ReadRulesPaths(const std::vector<std::string>& paths, Diagnostics& diags);
 
+// One entry of Falco's `append_output`: more output for the rules it matches. A rule matches when
+// it meets every condition given (none given: every rule).
+struct AppendOutput {
+  std::string source;                     // the rule's source
+  std::vector<std::string> tags;          // the rule has each of these tags
+  std::string rule;                       // the rule's name
+  std::string extra_output;               // format text appended to the message, after a space
+  std::vector<std::string> extra_fields;  // fields added to output_fields only
+  std::vector<std::pair<std::string, std::string>> static_fields;  // (name, fixed value), the same
+  bool suggested_output = false;  // Falco's; no vigil plugin suggests fields, so it adds nothing
+  SourcePos pos;                  // in the config, for errors
+  std::string path;               // "append_output[0]", for errors
+};
+
 struct LoadOptions {
   const fields::FieldRegistry* registry = nullptr;
   // Loaded plugins by name → version, for `required_plugin_versions`.
@@ -84,6 +99,7 @@ struct LoadOptions {
   // Index rules by event type (the normal case). Off: every rule of the event's source runs on
   // every event; for the benchmark that shows what the index saves.
   bool index_by_event_type = true;
+  std::vector<AppendOutput> append_output;  // applied in order
 };
 
 struct CompiledRule {

@@ -67,8 +67,10 @@ StatusOr<RunningPlugins> StartPlugins(const ResolvedPlugins& resolved);
 // validate`, where they only declare). Lives as long as any rule set it loaded.
 class RulesSetup {
  public:
+  // `append_output`: the config's, applied to every load.
   RulesSetup(const ResolvedPlugins& resolved, const RunningPlugins* running,
-             const std::string& hostname, const state::SyscallState* syscall_state = nullptr);
+             const std::string& hostname, const state::SyscallState* syscall_state,
+             std::vector<rules::AppendOutput> append_output);
   RulesSetup(const RulesSetup&) = delete;
   RulesSetup& operator=(const RulesSetup&) = delete;
 
