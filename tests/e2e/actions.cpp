@@ -13,6 +13,9 @@
 //   e2e_actions unshare                unshare(CLONE_NEWUTS), then setns back
 //   e2e_actions spawn-shell            run `/bin/sh -c 'exit 0'` as a child (the test runs
 //                                            this binary under a web server's name)
+//   e2e_actions reverse-shell          a reverse shell's wiring on loopback: connect to its own
+//                                            listener, dup2 the socket onto stdin and stderr,
+//                                            exec `/bin/sh -c 'exit 0'`
 //   e2e_actions getppid                  call getppid (a syscall no default rule needs)
 //   e2e_actions forkstorm N            fork N children that exit at once, one after another
 //   e2e_actions tree MARKER            a three-level tree: this process, a child, a
@@ -59,19 +62,27 @@ int Read(const char* path) {
   return 0;  // exits at once: the alert must still name this process
 }
 
-int Connect() {
-  int srv = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (srv < 0 || bind(srv, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0) Die("bind");
-  if (listen(srv, 1) < 0) Die("listen");
-  socklen_t len = sizeof addr;
-  getsockname(srv, reinterpret_cast<sockaddr*>(&addr), &len);
+// A listener on 127.0.0.1 (a free port: *addr) and a socket connected to it (returned).
+int ConnectToOwnListener(int* srv, sockaddr_in* addr) {
+  *srv = socket(AF_INET, SOCK_STREAM, 0);
+  *addr = sockaddr_in{};
+  addr->sin_family = AF_INET;
+  addr->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (*srv < 0 || bind(*srv, reinterpret_cast<sockaddr*>(addr), sizeof *addr) < 0) Die("bind");
+  if (listen(*srv, 1) < 0) Die("listen");
+  socklen_t len = sizeof *addr;
+  getsockname(*srv, reinterpret_cast<sockaddr*>(addr), &len);
   int cli = socket(AF_INET, SOCK_STREAM, 0);
-  if (connect(cli, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0) Die("connect");
+  if (connect(cli, reinterpret_cast<sockaddr*>(addr), sizeof *addr) < 0) Die("connect");
+  return cli;
+}
+
+int Connect() {
+  int srv = -1;
+  sockaddr_in addr{};
+  const int cli = ConnectToOwnListener(&srv, &addr);
   sockaddr_in local{};
-  len = sizeof local;
+  socklen_t len = sizeof local;
   getsockname(cli, reinterpret_cast<sockaddr*>(&local), &len);
   int acc = accept(srv, nullptr, nullptr);
   if (acc < 0) Die("accept");
@@ -147,6 +158,17 @@ int Unshare() {
   return 0;
 }
 
+int ReverseShell() {
+  int srv = -1;
+  sockaddr_in addr{};
+  const int cli = ConnectToOwnListener(&srv, &addr);
+  std::printf("pid=%d\nserver_port=%d\n", getpid(), ntohs(addr.sin_port));
+  std::fflush(stdout);
+  if (dup2(cli, 0) < 0 || dup2(cli, 2) < 0) Die("dup2");
+  execl("/bin/sh", "sh", "-c", "exit 0", static_cast<char*>(nullptr));
+  Die("execl");
+}
+
 int SpawnShell() {
   char* argv[] = {const_cast<char*>("/bin/sh"), const_cast<char*>("-c"),
                   const_cast<char*>("exit 0"), nullptr};
@@ -202,6 +224,7 @@ int main(int argc, char** argv) {
   if (action == "packet") return Packet();
   if (action == "unshare") return Unshare();
   if (action == "spawn-shell") return SpawnShell();
+  if (action == "reverse-shell") return ReverseShell();
   if (action == "tree" && argc == 3) return Tree(argv[2]);
   if (action == "getppid") {
     std::printf("pid=%d\nppid=%ld\n", getpid(), syscall(SYS_getppid));

@@ -7,7 +7,6 @@
 // source cannot run there); without root it fails, saying so.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <rapidjson/document.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -24,6 +23,7 @@
 #include <thread>
 #include <vector>
 
+#include "alerts.hpp"
 #include "vigil_process.hpp"
 
 namespace {
@@ -33,48 +33,11 @@ using ::testing::StartsWith;
 using vigil::testing::ReadFile;
 using vigil::testing::VigilProcess;
 using Clock = std::chrono::steady_clock;
-using Fields = std::map<std::string, std::string>;
-
-struct Alert {
-  std::string rule;
-  std::string output;
-  Fields fields;  // output_fields, every value as text ("<NA>" for null)
-};
-
-std::vector<Alert> ParseAlerts(const std::string& text) {
-  std::vector<Alert> alerts;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) {
-    rapidjson::Document doc;
-    if (doc.Parse(line.c_str()).HasParseError() || !doc.IsObject()) continue;
-    Alert a;
-    a.rule = doc["rule"].GetString();
-    a.output = doc["output"].GetString();
-    for (const auto& m : doc["output_fields"].GetObject()) {
-      const auto& v = m.value;
-      std::string s;
-      if (v.IsString()) {
-        s = v.GetString();
-      } else if (v.IsBool()) {
-        s = v.GetBool() ? "true" : "false";
-      } else if (v.IsInt64()) {
-        s = std::to_string(v.GetInt64());
-      } else if (v.IsUint64()) {
-        s = std::to_string(v.GetUint64());
-      } else if (v.IsNull()) {
-        s = "<NA>";
-      } else if (v.IsArray()) {
-        for (const auto& item : v.GetArray()) {
-          if (!s.empty()) s += ",";
-          s += item.IsString() ? item.GetString() : "?";
-        }
-      }
-      a.fields[m.name.GetString()] = s;
-    }
-    alerts.push_back(std::move(a));
-  }
-  return alerts;
-}
+using vigil::testing::Alert;
+using vigil::testing::AlertLog;
+using vigil::testing::Fields;
+using vigil::testing::StartVigil;
+using vigil::testing::StopVigil;
 
 // What an action printed (`key=value` lines) and how it ended.
 struct Action {
@@ -161,29 +124,11 @@ class E2E : public ::testing::Test {
         << ", format: json}\n"
         << "engine: {stats_interval_s: 1}\n"
         << "log: {level: info}\n";
-    vigil_ = new VigilProcess(dir_, {"run", "-c", (dir_ / "vigil.yaml").string()});
-    // Ready once the source logged what it attached and the engine runs.
-    auto deadline = Clock::now() + std::chrono::seconds(60);
-    while (Clock::now() < deadline) {
-      std::string err = ReadFile(dir_ / "stderr.txt");
-      if (err.find("vigil running") != std::string::npos &&
-          err.find("attached") != std::string::npos) {
-        return;
-      }
-      if (vigil_->Exited()) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    fail_ = "vigil did not start:\n" + ReadFile(dir_ / "stderr.txt");
+    vigil_ = StartVigil(dir_, {"run", "-c", (dir_ / "vigil.yaml").string()}, &fail_);
   }
 
   static void TearDownTestSuite() {
-    if (vigil_ != nullptr) {
-      vigil_->Signal(SIGTERM);
-      int rc = vigil_->Wait();
-      EXPECT_EQ(rc, 0) << ReadFile(dir_ / "stderr.txt");
-      delete vigil_;
-      vigil_ = nullptr;
-    }
+    StopVigil(vigil_, dir_);
     if (!dir_.empty() && !::testing::Test::HasFailure()) fs::remove_all(dir_);
   }
 
@@ -218,25 +163,12 @@ class E2E : public ::testing::Test {
     return a;
   }
 
-  // The first alert of `rule` whose output_fields has `key` == `value`, waiting up to 15 s.
   static std::optional<Alert> WaitAlert(const std::string& rule, const std::string& key,
                                         const std::string& value) {
-    auto deadline = Clock::now() + std::chrono::seconds(15);
-    while (Clock::now() < deadline) {
-      for (Alert& a : ParseAlerts(ReadFile(alerts_path_))) {
-        if (a.rule == rule && a.fields[key] == value) return a;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return std::nullopt;
+    return AlertLog(alerts_path_).Wait(rule, key, value);
   }
-
   static std::string Describe(const std::string& rule) {
-    std::string all;
-    for (const Alert& a : ParseAlerts(ReadFile(alerts_path_))) {
-      if (a.rule == rule) all += "  " + a.output + "\n";
-    }
-    return "no matching alert of '" + rule + "'; those seen:\n" + all;
+    return AlertLog(alerts_path_).Describe(rule);
   }
 
   static inline std::string skip_, fail_;
@@ -381,7 +313,7 @@ TEST_F(E2E, UnshareAndSetns) {
   bool unshare = false, setns = false;
   auto deadline = Clock::now() + std::chrono::seconds(15);
   while (Clock::now() < deadline && !(unshare && setns)) {
-    for (const Alert& al : ParseAlerts(ReadFile(alerts_path_))) {
+    for (const Alert& al : AlertLog(alerts_path_).All()) {
       if (al.rule != "Namespace changed by an unexpected program") continue;
       if (al.fields.at("proc.pid") != std::to_string(a.pid)) continue;
       unshare |= al.fields.at("evt.type") == "unshare";

@@ -6,7 +6,7 @@
 # rules watching execve would not see them). The optional ones only when the host has them.
 VIGIL_ROOTFS_BINARIES=(sh dash bash cat ls sleep cp mv rm mkdir chmod chown ln touch id env head
                        tail wc grep sed stat readlink uname true false)
-VIGIL_ROOTFS_OPTIONAL=(dpkg dpkg-query)
+VIGIL_ROOTFS_OPTIONAL=(dpkg dpkg-query mount umount)
 
 # vigil_rootfs_build DEST: fills DEST with the binaries above, the shared libraries ldd names for
 # them (the loader included) and a minimal /etc. Paths keep the host's layout (merged /usr on

@@ -321,8 +321,8 @@ class ContainerPlugin : public vigil::sdk::Plugin {
         return text(c.image_digest);
       case kPrivileged:
         return results().SetBool(f, c.privileged);
-      case kMounts:
-        return text(Mounts(c));
+      case kMounts:  // "" for none, as Falco: the runtime answered, there are none
+        return results().SetString(f, Mounts(c));
       case kMount:
       case kMountSource:
       case kMountDest:

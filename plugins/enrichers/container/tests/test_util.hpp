@@ -4,12 +4,12 @@
 
 #include <gtest/gtest.h>
 
-#include <array>
-#include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include "shell.hpp"
 
 namespace vigil::container::testing {
 
@@ -24,21 +24,7 @@ inline std::string Data(const std::string& name) {
 }
 #endif
 
-// Runs a shell command; its stdout without the trailing newline. `check`: a failure fails the test.
-inline std::string Shell(const std::string& command, bool check = true) {
-  std::string out;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return out;
-  std::array<char, 4096> buf{};
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) out.append(buf.data(), n);
-  const int rc = pclose(pipe);
-  if (check) {
-    EXPECT_EQ(rc, 0) << command;
-  }
-  while (!out.empty() && out.back() == '\n') out.pop_back();
-  return out;
-}
+using vigil::testing::Shell;
 
 // /proc/PID/cgroup's "id:subsys:/path" lines as "subsys=/path", as the core's /proc reader gives
 // them.
