@@ -17,7 +17,6 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -30,6 +29,7 @@ namespace {
 namespace fs = std::filesystem;
 using vigil::testing::Alert;
 using vigil::testing::AlertLog;
+using vigil::testing::RandomContainerId;
 using vigil::testing::ReadFile;
 using vigil::testing::Shell;
 using vigil::testing::StartVigil;
@@ -40,13 +40,6 @@ using Clock = std::chrono::steady_clock;
 constexpr const char* kDockerImage = "vigil-test:1";
 constexpr const char* kCtrImage = "docker.io/library/vigil-test:1";
 constexpr const char* kApp = "vigil-e2e-app";
-
-std::string RandomId() {
-  std::random_device rd;
-  std::string id;
-  while (id.size() < 64) id += "0123456789abcdef"[rd() % 16];
-  return id;
-}
 
 class ContainerE2E : public ::testing::Test {
  protected:
@@ -210,7 +203,7 @@ TEST_F(ContainerE2E, ShadowRead) {
 // root lacks CAP_SYS_RESOURCE (runc fails to apply them); ctr can drop that one and the container
 // stays privileged (all other capabilities, no masked paths).
 TEST_F(ContainerE2E, MountInAFreshPrivilegedContainer) {
-  const std::string id = RandomId();
+  const std::string id = RandomContainerId();
   ctr_ids_.push_back(id);
   Shell(ctr_run_ + "--privileged --cap-drop CAP_SYS_RESOURCE " + kCtrImage + " " + id +
         " /bin/sh -c 'mkdir -p /m && mount -t tmpfs none /m && umount /m' >/dev/null");
@@ -236,7 +229,8 @@ TEST_F(ContainerE2E, KubernetesPodThroughContainerd) {
   const std::string pod =
       "--label io.kubernetes.pod.name=web-0 --label io.kubernetes.pod.namespace=shop "
       "--label io.kubernetes.pod.uid=3f0e6a1c-8d2b-4c55-9a7e-1b2c3d4e5f60 ";
-  const std::string sandbox = RandomId(), app = RandomId(), sidecar = RandomId();
+  const std::string sandbox = RandomContainerId(), app = RandomContainerId(),
+                    sidecar = RandomContainerId();
   ctr_ids_.insert(ctr_ids_.end(), {sandbox, app, sidecar});
   Shell(ctr_run_ + pod + "--label io.cri-containerd.kind=sandbox --label app=web " + kCtrImage +
         " " + sandbox + " /bin/sleep 600 >/dev/null");

@@ -1,10 +1,12 @@
-// A shell command's output, for tests that drive real tools (docker, ctr, script).
+// For tests that drive real tools (docker, ctr, script): a shell command's output, and a fresh
+// container id.
 #pragma once
 
 #include <gtest/gtest.h>
 
 #include <array>
 #include <cstdio>
+#include <random>
 #include <string>
 
 namespace vigil::testing {
@@ -27,6 +29,14 @@ inline std::string Shell(const std::string& command, bool check = true) {
   }
   while (!out.empty() && out.back() == '\n') out.pop_back();
   return out;
+}
+
+// A random 64-hex container id, as runtimes make them (for `ctr run`, which takes the id).
+inline std::string RandomContainerId() {
+  std::random_device rd;
+  std::string id;
+  while (id.size() < 64) id += "0123456789abcdef"[rd() % 16];
+  return id;
 }
 
 }  // namespace vigil::testing

@@ -8,6 +8,23 @@ bool IsFieldChar(char c) {
          c == '.';
 }
 
+// A field's values as the message shows them.
+void AppendText(std::span<const Value> values, const fields::FieldInfo& info, std::string* out) {
+  if (info.name == "evt.time") {
+    // Falco prints %evt.time as a time of day.
+    out->append(alert_format::FormatTimeOfDay(values[0].num));
+  } else if (info.is_list) {
+    out->push_back('(');
+    for (size_t i = 0; i < values.size(); ++i) {
+      if (i) out->push_back(',');
+      AppendRendered(values[i], info.type, out);
+    }
+    out->push_back(')');
+  } else {
+    AppendRendered(values[0], info.type, out);
+  }
+}
+
 }  // namespace
 
 OutputFormat OutputFormat::Parse(std::string_view text, const BindFn& bind,
@@ -118,21 +135,7 @@ void OutputFormat::Render(const EvalState& s, std::string* message,
       if (!seen) fields->push_back({p.field_text, std::monostate{}});
       continue;
     }
-    std::string text;
-    if (info.name == "evt.time") {
-      // Falco prints %evt.time as a time of day.
-      text = alert_format::FormatTimeOfDay(values[0].num);
-    } else if (info.is_list) {
-      text.push_back('(');
-      for (size_t i = 0; i < values.size(); ++i) {
-        if (i) text.push_back(',');
-        AppendRendered(values[i], info.type, &text);
-      }
-      text.push_back(')');
-    } else {
-      AppendRendered(values[0], info.type, &text);
-    }
-    if (p.in_message) message->append(text);
+    if (p.in_message) AppendText(values, info, message);
     if (seen) continue;
     if (info.is_list) {
       std::vector<router::AlertFieldItem> items;

@@ -11,7 +11,6 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
-#include <random>
 #include <sstream>
 
 #include "test_util.hpp"
@@ -27,13 +26,6 @@ using vigil::testing::Record;
 
 constexpr const char* kImage = "docker.io/library/vigil-test:1";
 constexpr const char* kPodUid = "0c6f7a52-3d1e-4b8a-9f00-5e2d7c1b9a44";
-
-std::string RandomId() {
-  std::random_device rd;
-  std::string id;
-  while (id.size() < 64) id += "0123456789abcdef"[rd() % 16];
-  return id;
-}
 
 class ContainerContainerdTest : public ::testing::Test {
  protected:
@@ -69,7 +61,8 @@ TEST_F(ContainerContainerdTest, APodsTwoContainersGetThePodAndTheirOwnFields) {
       " --label io.kubernetes.pod.name=web-0 --label "
       "io.kubernetes.pod.namespace=shop --label io.kubernetes.pod.uid=" +
       std::string(kPodUid);
-  const std::string sandbox = RandomId(), app = RandomId(), sidecar = RandomId();
+  const std::string sandbox = RandomContainerId(), app = RandomContainerId(),
+                    sidecar = RandomContainerId();
   Start(sandbox,
         pod + " --label io.cri-containerd.kind=sandbox --label app=web --label tier=front");
   const std::string member = pod + " --label io.cri-containerd.kind=container" +

@@ -24,6 +24,7 @@ inline std::string Data(const std::string& name) {
 }
 #endif
 
+using vigil::testing::RandomContainerId;
 using vigil::testing::Shell;
 
 // /proc/PID/cgroup's "id:subsys:/path" lines as "subsys=/path", as the core's /proc reader gives
