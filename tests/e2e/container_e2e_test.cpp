@@ -92,7 +92,9 @@ class ContainerE2E : public ::testing::Test {
         "-r",
         upstream + "falco-sandbox_rules.yaml",
         "-r",
-        src + "/rules"};
+        src + "/rules",
+        "-r",
+        src + "/tests/e2e/container_e2e_rules.yaml"};
     vigil_ = StartVigil(dir_, args, &fail_);
     if (vigil_ == nullptr) return;
     // The long-running container most tests act in; the actions binary (static: the image has
@@ -219,6 +221,20 @@ TEST_F(ContainerE2E, MountInAFreshPrivilegedContainer) {
   ASSERT_TRUE(a);
   EXPECT_EQ(a->fields["container.privileged"], "true");
   EXPECT_EQ(a->fields["evt.arg.type"], "tmpfs");
+}
+
+// runc mounts the container's file systems from its set-up stages, which the process table may
+// already count as in the container: vigil's rules must know them as the runtime at work.
+TEST_F(ContainerE2E, RuncSetUpIsTheRuntimeAtWork) {
+  for (const std::string name : {"runc:[1:CHILD]", "exe"}) {
+    SCOPED_TRACE(name);
+    EXPECT_TRUE(AlertLog(alerts_).Wait("E2E runc set-up mount", "proc.name", name))
+        << AlertLog(alerts_).Describe("E2E runc set-up mount");
+  }
+  for (const Alert& a : AlertLog(alerts_).All()) {
+    if (a.rule != "File system mounted in a container") continue;
+    EXPECT_EQ(a.fields.at("proc.name"), "mount") << a.output;
+  }
 }
 
 // Two containers of one pod, as the CRI makes them (a sandbox, then containers with the pod's
