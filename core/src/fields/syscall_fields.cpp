@@ -173,6 +173,8 @@ constexpr Decl kDecls[] = {
      "Effective capability set, space-separated names."},
     // --- user / group ---
     {Field::kUserUid, "user.uid", U, false, kNo, "Effective user id of the thread."},
+    {Field::kUserRuid, "user.ruid", U, false, kNo,
+     "Real user id of the thread (vigil's; Falco has none): who a setuid program runs for."},
     {Field::kUserName, "user.name", S, false, kNo, "Name of user.uid (host passwd database)."},
     {Field::kUserHomedir, "user.homedir", S, false, kNo, "Home directory of user.uid."},
     {Field::kUserShell, "user.shell", S, false, kNo, "Login shell of user.uid."},

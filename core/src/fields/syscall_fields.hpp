@@ -173,6 +173,7 @@ enum class Field : uint16_t {
   kThreadCapEffective,
   // user / group
   kUserUid,
+  kUserRuid,
   kUserName,
   kUserHomedir,
   kUserShell,

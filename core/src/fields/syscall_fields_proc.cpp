@@ -232,6 +232,8 @@ class ProcExtractor final : public SingleValueExtractor {
         return Caps(t->cap_effective);
       case Field::kUserUid:
         return Num(t->euid);
+      case Field::kUserRuid:
+        return Num(t->uid);
       case Field::kUserName:
       case Field::kUserHomedir:
       case Field::kUserShell: {

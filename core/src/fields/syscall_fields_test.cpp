@@ -444,6 +444,7 @@ TEST_F(SyscallFieldsTest, ProcessAndLineage) {
   EXPECT_EQ(One("thread.cap_effective", ctx), "CAP_NET_ADMIN");
   EXPECT_EQ(One("thread.cap_inheritable", ctx), "");
   EXPECT_EQ(One("user.uid", ctx), "0");  // the effective uid
+  EXPECT_EQ(One("user.ruid", ctx), "1000");
   EXPECT_EQ(One("user.name", ctx), "root");
   EXPECT_EQ(One("user.homedir", ctx), "/root");
   EXPECT_EQ(One("user.loginuid", ctx), "-1");

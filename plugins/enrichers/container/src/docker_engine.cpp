@@ -34,8 +34,9 @@ DockerEngine::DockerEngine(std::string socket_path, std::chrono::milliseconds ti
     : http_(std::move(socket_path), timeout), label_max_len_(label_max_len) {}
 
 std::optional<ContainerInfo> DockerEngine::Inspect(const std::string& id) const {
-  // The id comes from a cgroup path: only hex goes into the request line.
-  if (!IsHex(id)) throw std::invalid_argument("container id is not hex: " + id);
+  // Docker's ids are hex; anything else (another runtime's id, as containerd's event stream
+  // names them) is not Docker's, and only hex goes into the request line.
+  if (!IsHex(id)) return std::nullopt;
   UnixHttpClient::Response r = http_.Get("/containers/" + id + "/json");
   if (r.status == 404) return std::nullopt;
   if (r.status != 200) {

@@ -125,6 +125,7 @@ void Engines::Count(const char* name, std::atomic<uint64_t>& counter) {
 void Engines::LookupLoop() {
   while (std::optional<std::string> id = store_.NextRequest()) {
     Count("lookups", lookups_);
+    log_.Debug("looking up container " + *id);
     MetadataStore::InfoPtr info;
     // Each engine in turn until one knows the id; one that fails is counted and skipped.
     auto ask = [&](const std::string& socket, auto inspect) {
@@ -142,7 +143,10 @@ void Engines::LookupLoop() {
     };
     for (const auto& e : docker_api_) ask(e->socket_path(), [&] { return e->Inspect(*id); });
     for (const auto& e : containerd_) ask(e->socket_path(), [&] { return e->Inspect(*id); });
-    if (!info) Count("not_found", not_found_);
+    if (!info) {
+      Count("not_found", not_found_);
+      log_.Debug("container " + *id + ": no runtime knows it");
+    }
     for (int64_t pid : store_.Complete(*id, std::move(info))) host_.ReleaseProcess(pid);
     host_.SetCounter("cache_size", store_.size());
   }
@@ -156,8 +160,9 @@ void Engines::WatchLoop(const std::string& socket,
   const OnEvent on_event = [&](std::string_view action, std::string_view id) {
     backoff = std::chrono::milliseconds(500);  // connected: start over after a drop
     Count("runtime_events", runtime_events_);
+    log_.Debug("runtime event " + std::string(action) + " " + std::string(id));
     if (action == "create" || action == "start") store_.Prefetch(std::string(id));
-    if (action == "destroy") store_.Erase(std::string(id));
+    if (action == "destroy") store_.Destroyed(std::string(id));
   };
   while (!stop_) {
     try {

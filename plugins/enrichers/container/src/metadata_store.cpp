@@ -5,6 +5,7 @@
 namespace vigil::container {
 
 bool MetadataStore::Fresh(const Entry& e, Clock::time_point now) const {
+  if (e.destroyed) return now - *e.destroyed < limits_.destroyed_ttl;
   return now - e.stored < (e.info ? limits_.ttl : limits_.miss_ttl);
 }
 
@@ -18,6 +19,10 @@ std::optional<MetadataStore::InfoPtr> MetadataStore::Find(const std::string& id)
 MetadataStore::Want MetadataStore::Request(const std::string& id, int64_t pid) {
   std::lock_guard lock(mutex_);
   auto it = entries_.find(id);
+  if (it != entries_.end() && it->second.destroyed && !Fresh(it->second, Clock::now())) {
+    entries_.erase(it);  // long gone: a new container of that id, if any, is asked about
+    it = entries_.end();
+  }
   if (it != entries_.end()) {
     if (!Fresh(it->second, Clock::now()) && !pending_.count(id)) QueueLocked(id);
     // A stale hit still answers; a stale miss is asked about again, and waited for.
@@ -55,7 +60,9 @@ std::optional<std::string> MetadataStore::NextRequest() {
 std::vector<int64_t> MetadataStore::Complete(const std::string& id, InfoPtr info) {
   std::lock_guard lock(mutex_);
   const Clock::time_point now = Clock::now();
-  entries_[id] = Entry{std::move(info), now};
+  Entry& entry = entries_[id];
+  // The runtime forgets a destroyed container: a late miss does not replace what was known.
+  if (info || !entry.info || !entry.destroyed) entry = Entry{std::move(info), now, std::nullopt};
   EvictLocked(now);
   std::vector<int64_t> waiters;
   if (auto it = pending_.find(id); it != pending_.end()) {
@@ -86,9 +93,10 @@ void MetadataStore::Prefetch(const std::string& id) {
   if (!pending_.count(id)) QueueLocked(id);
 }
 
-void MetadataStore::Erase(const std::string& id) {
+void MetadataStore::Destroyed(const std::string& id) {
   std::lock_guard lock(mutex_);
-  entries_.erase(id);
+  auto it = entries_.find(id);
+  if (it != entries_.end() && !it->second.destroyed) it->second.destroyed = Clock::now();
 }
 
 void MetadataStore::Stop() {

@@ -1,8 +1,9 @@
 // The container enricher's cache of runtime metadata, shared by the engine thread (Parse, Extract)
 // and the plugin's worker threads (lookups, event streams). Bounded in size; entries expire after
 // a TTL (a miss — the runtime did not know the id, or did not answer — after a shorter one, so a
-// container is asked about again soon). Also the queue of ids to look up and, per id, the pids
-// whose events the core holds until the answer is in.
+// container is asked about again soon; a destroyed container's entry after `destroyed_ttl`, since
+// its events come out of the core's queue well after the runtime said it is gone). Also the queue
+// of ids to look up and, per id, the pids whose events the core holds until the answer is in.
 #pragma once
 
 #include <atomic>
@@ -30,6 +31,7 @@ class MetadataStore {
     size_t max_containers = 4096;
     std::chrono::milliseconds ttl = std::chrono::minutes(10);
     std::chrono::milliseconds miss_ttl = std::chrono::seconds(5);
+    std::chrono::milliseconds destroyed_ttl = std::chrono::seconds(60);
   };
   explicit MetadataStore(Limits limits) : limits_(limits) {}
 
@@ -51,8 +53,8 @@ class MetadataStore {
   std::vector<int64_t> Complete(const std::string& id, InfoPtr info);
   // A started container: look it up now, before its first process needs it.
   void Prefetch(const std::string& id);
-  // A destroyed container.
-  void Erase(const std::string& id);
+  // A destroyed container: what is known of it still answers for destroyed_ttl, then goes.
+  void Destroyed(const std::string& id);
   void Stop();
 
   size_t size() const;
@@ -61,6 +63,7 @@ class MetadataStore {
   struct Entry {
     InfoPtr info;
     Clock::time_point stored;
+    std::optional<Clock::time_point> destroyed;
   };
   bool Fresh(const Entry& e, Clock::time_point now) const;
   void QueueLocked(const std::string& id);

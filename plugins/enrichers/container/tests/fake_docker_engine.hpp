@@ -57,6 +57,10 @@ class FakeDockerEngine {
     std::lock_guard lock(mutex_);
     containers_[id] = {std::move(json), delay};
   }
+  void RemoveContainer(const std::string& id) {
+    std::lock_guard lock(mutex_);
+    containers_.erase(id);
+  }
   void SetImage(const std::string& id, std::string json) {
     std::lock_guard lock(mutex_);
     images_[id] = std::move(json);
