@@ -6,5 +6,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cmake --preset release >/dev/null
-cmake --build --preset release --target vigil vigil_plugin_ebpf vigil_plugin_container vigil_plugin_file vigil_plugin_stdout
+cmake --build --preset release --target vigil vigil_plugin_ebpf vigil_plugin_container vigil_plugin_k8s vigil_plugin_file \
+  vigil_plugin_stdout
 exec python3 tests/baseline/run.py --build-dir build/release "$@"
