@@ -13,7 +13,7 @@
 #   build/fuzz/tests/fuzz/NAME_fuzz build/fuzz/artifacts/crash-...
 set -euo pipefail
 
-FUZZERS=(event_record config plugin_config plugin_fields rules condition syscall_state)
+FUZZERS=(event_record config plugin_config plugin_fields rules condition syscall_state k8s_object)
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "${root}"
