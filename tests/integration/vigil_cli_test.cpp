@@ -4,6 +4,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
@@ -414,30 +416,44 @@ TEST_F(VigilSettings, TheThreadTableBoundReachesTheState) {
 namespace {
 
 // API 1.2 get_process: a parser or extractor reads the core's state of the event's process (here
-// pid 1, which the core knows from /proc).
+// a `sleep` started before vigil, which the core knows from /proc), its arguments too (API 1.3).
 TEST_F(VigilCli, PluginsReadTheProcessOfAnEventFromTheCoresState) {
-  std::ofstream(dir_ / "pid1.jsonl") << "{\"tid\": 1, \"n\": 1}\n{\"tid\": 1, \"n\": 2}\n";
+  const pid_t sleeper = fork();
+  ASSERT_GE(sleeper, 0);
+  if (sleeper == 0) {
+    execlp("sleep", "sleep", "60", "1s", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  // Until it has exec'd, /proc shows the test's own command line.
+  for (int i = 0; i < 500 && ReadFile("/proc/" + std::to_string(sleeper) + "/comm") != "sleep\n";
+       ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  const std::string tid = std::to_string(sleeper);
+  std::ofstream(dir_ / "pid.jsonl")
+      << "{\"tid\": " << tid << ", \"n\": 1}\n{\"tid\": " << tid << ", \"n\": 2}\n";
   std::ofstream(dir_ / "comm.yaml")
       << "- rule: comm\n  desc: the process comm from the core's state\n"
-      << "  condition: evt.num = 2\n  output: comm=%parse.comm first=%parse.first\n"
+      << "  condition: evt.num = 2\n"
+      << "  output: comm=%parse.comm first=%parse.first args=(%parse.args)\n"
       << "  priority: INFO\n"
       << "  source: syscall\n";
   fs::path cfg = dir_ / "comm-config.yaml";
   std::ofstream(cfg) << "plugin_paths: [" << VIGIL_TEST_PLUGIN_DIR << "]\n"
                      << "rules_files: [" << (dir_ / "comm.yaml").string() << "]\n"
                      << "plugins:\n  - name: test_syscall_jsonl\n"
-                     << "    config: {path: " << (dir_ / "pid1.jsonl").string() << "}\n"
+                     << "    config: {path: " << (dir_ / "pid.jsonl").string() << "}\n"
                      << "  - name: test_parse\n"
                      << "outputs:\n  - name: record\n    plugin: test_record\n"
                      << "    config: {path: " << (dir_ / "alerts.jsonl").string() << "}\n";
-  std::string comm = ReadFile("/proc/1/comm");
-  ASSERT_FALSE(comm.empty());
-  comm.pop_back();  // the newline
   VigilProcess vigil(dir_, {"run", "-c", cfg.string()});
-  ASSERT_EQ(vigil.Wait(), 0) << vigil.Err();
-  // parse.first: the value test_parse kept with pid 1's process at its first event.
+  const int rc = vigil.Wait();
+  kill(sleeper, SIGKILL);
+  waitpid(sleeper, nullptr, 0);
+  ASSERT_EQ(rc, 0) << vigil.Err();
+  // parse.first: the value test_parse kept with the process at its first event.
   EXPECT_THAT(ReadFile(dir_ / "alerts.jsonl"),
-              HasSubstr("Informational comm=" + comm + " first=1\""))
+              HasSubstr("Informational comm=sleep first=1 args=(60 1s)\""))
       << vigil.Err();
 }
 

@@ -182,6 +182,7 @@ vigil_rc RuleEngine::SyscallEventState::GetProcess(const vigil_event_input& inpu
   info.comm = t.comm.c_str();
   info.exepath = "";
   cgroups_.clear();
+  args_.clear();
   if (t.process) {
     const state::Process& p = *t.process;
     info.start_ts_ns = p.start_ts;
@@ -189,9 +190,12 @@ vigil_rc RuleEngine::SyscallEventState::GetProcess(const vigil_event_input& inpu
     info.mntns_ino = p.mntns_ino;
     info.exepath = p.exepath.c_str();
     for (const std::string& c : p.cgroups) cgroups_.push_back(c.c_str());
+    for (const std::string& a : p.args) args_.push_back(a.c_str());
   }
   info.cgroups = cgroups_.data();
   info.ncgroups = static_cast<uint32_t>(cgroups_.size());
+  info.args = args_.data();
+  info.nargs = static_cast<uint32_t>(args_.size());
   return sdk::CopyProcessInfo(info, out);
 }
 

@@ -47,9 +47,9 @@ extern "C" {
 /* ---- Version ---------------------------------------------------------------------------- */
 
 #define VIGIL_PLUGIN_API_VERSION_MAJOR 1
-#define VIGIL_PLUGIN_API_VERSION_MINOR 2
+#define VIGIL_PLUGIN_API_VERSION_MINOR 3
 #define VIGIL_PLUGIN_API_VERSION_PATCH 0
-#define VIGIL_PLUGIN_API_VERSION_STRING "1.2.0"
+#define VIGIL_PLUGIN_API_VERSION_STRING "1.3.0"
 
 /* The name of the one exported entry function; its type is vigil_plugin_entry_fn. */
 #define VIGIL_PLUGIN_ENTRY_SYMBOL "vigil_plugin_entry"
@@ -141,6 +141,11 @@ typedef struct vigil_process_info {
   const char* exepath;          /* absolute path of its executable, "" when unknown */
   const char* const* cgroups;   /* "subsys=/path" entries, as the probe and /proc give them */
   uint32_t ncgroups;
+  /* Since 1.3 (sdk/proposals/2026-12-06-api-1.3-process-args.md): the arguments after argv[0],
+   * as the process's exec or /proc gave them. A host older than 1.3 leaves struct_size short of
+   * them. */
+  const char* const* args;
+  uint32_t nargs;
 } vigil_process_info;
 
 struct vigil_event_input;

@@ -142,6 +142,7 @@ struct ProcessInfo {
   uint32_t uid = 0, gid = 0;
   std::string comm, exepath;
   std::vector<std::string> cgroups;  // "subsys=/path"
+  std::vector<std::string> args;     // argv[1..] (API 1.3 hosts; empty from older ones)
 };
 
 // Hands a host's complete `info` to a plugin's `out`, as far as the plugin's struct_size reaches
@@ -188,6 +189,11 @@ class Host {
     p.exepath = raw.exepath != nullptr ? raw.exepath : "";
     for (uint32_t i = 0; i < raw.ncgroups && raw.cgroups != nullptr; ++i) {
       if (raw.cgroups[i] != nullptr) p.cgroups.emplace_back(raw.cgroups[i]);
+    }
+    if (raw.struct_size >= offsetof(vigil_process_info, nargs) + sizeof raw.nargs) {
+      for (uint32_t i = 0; i < raw.nargs && raw.args != nullptr; ++i) {
+        if (raw.args[i] != nullptr) p.args.emplace_back(raw.args[i]);
+      }
     }
     return p;
   }

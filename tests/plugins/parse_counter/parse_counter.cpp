@@ -20,6 +20,7 @@
 //   parse.first  the evtnum of the first event parsed for the event's process, kept by the host
 //                (set_process_value on the first one, get_process_value after)
 //   parse.released  whether this plugin has released the event's process (its "metadata")
+//   parse.args   the process's arguments (argv[1..], API 1.3), space separated
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -71,7 +72,8 @@ class ParseCounter : public vigil::sdk::Plugin {
   {"name": "parse.times", "type": "uint64", "desc": "how often this event was parsed"},
   {"name": "parse.comm", "type": "string", "desc": "the comm of the event's process"},
   {"name": "parse.first", "type": "string", "desc": "the first parsed event of its process"},
-  {"name": "parse.released", "type": "bool", "desc": "whether its process was released"}
+  {"name": "parse.released", "type": "bool", "desc": "whether its process was released"},
+  {"name": "parse.args", "type": "string", "desc": "its process's arguments, space separated"}
 ])";
   }
 
@@ -130,6 +132,12 @@ class ParseCounter : public vigil::sdk::Plugin {
       } else if (fields[i].field_id == 3) {
         if (std::optional<std::string> first = host_.ProcessValue(event)) {
           results().SetString(fields[i], *first);
+        }
+      } else if (fields[i].field_id == 5) {
+        if (std::optional<vigil::sdk::ProcessInfo> p = host_.Process(event)) {
+          std::string args;
+          for (const auto& a : p->args) args += (args.empty() ? "" : " ") + a;
+          results().SetString(fields[i], args);
         }
       } else if (std::optional<vigil::sdk::ProcessInfo> p = host_.Process(event)) {
         std::lock_guard lock(mu_);

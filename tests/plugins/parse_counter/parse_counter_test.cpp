@@ -18,15 +18,18 @@ TEST(ParseCounterTest, CountsParsesAndReadsTheProcessOfTheEvent) {
   bash.pid = 42;
   bash.comm = "bash";
   bash.cgroups = {"0::/docker/abc"};
+  bash.args = {"-c", "curl -f http://localhost/"};
   host.SetProcess(bash);
 
   Record known = Record::Plugin("{}", 0, /*tid=*/42);
   ASSERT_TRUE(host.Parse(known)) << host.LastError();
-  auto values = host.ExtractFields(known, {"parse.count", "parse.times", "parse.comm"});
+  auto values =
+      host.ExtractFields(known, {"parse.count", "parse.times", "parse.comm", "parse.args"});
   ASSERT_TRUE(values) << host.LastError();
   EXPECT_EQ((*values)[0].ToString(), "1");
   EXPECT_EQ((*values)[1].ToString(), "1");
   EXPECT_EQ((*values)[2].ToString(), "bash");
+  EXPECT_EQ((*values)[3].ToString(), "-c curl -f http://localhost/");
 
   // The value the plugin kept for pid 42 at its first parse, found again for a later event.
   Record later = Record::Plugin("{}", 0, /*tid=*/42);

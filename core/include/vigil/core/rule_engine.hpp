@@ -95,7 +95,7 @@ class RuleEngine final : public events::EventProcessor {
    private:
     // The process of `input` when it is the event being processed and the state knows it.
     state::Process* ProcessOf(const vigil_event_input& input) const;
-    std::vector<const char*> cgroups_;
+    std::vector<const char*> cgroups_, args_;
   };
   SyscallEventState event_state_;
 

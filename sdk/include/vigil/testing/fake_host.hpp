@@ -746,6 +746,8 @@ class FakeHost {
     const vigil::sdk::ProcessInfo& p = it->second;
     self->cgroup_ptrs_.clear();
     for (const std::string& c : p.cgroups) self->cgroup_ptrs_.push_back(c.c_str());
+    self->arg_ptrs_.clear();
+    for (const std::string& a : p.args) self->arg_ptrs_.push_back(a.c_str());
     vigil_process_info info{};
     info.struct_size = sizeof info;
     info.tid = p.tid;
@@ -762,6 +764,8 @@ class FakeHost {
     info.exepath = p.exepath.c_str();
     info.cgroups = self->cgroup_ptrs_.data();
     info.ncgroups = static_cast<uint32_t>(self->cgroup_ptrs_.size());
+    info.args = self->arg_ptrs_.data();
+    info.nargs = static_cast<uint32_t>(self->arg_ptrs_.size());
     return vigil::sdk::CopyProcessInfo(info, out);
   }
 
@@ -852,7 +856,7 @@ class FakeHost {
   std::string last_error_;
   const vigil_event_input* current_event_ = nullptr;  // during Parse and Extract only
   std::map<int64_t, vigil::sdk::ProcessInfo> processes_;
-  std::vector<const char*> cgroup_ptrs_;
+  std::vector<const char*> cgroup_ptrs_, arg_ptrs_;
   std::map<int64_t, std::string> process_values_;  // by pid
   bool parsing_ = false;                           // inside Parse: hold_process applies
   // Guarded by log_mutex_ (plugins release and count from their own threads).
