@@ -105,7 +105,9 @@ class ContainerE2E : public ::testing::Test {
   }
 
   static void TearDownTestSuite() {
-    if (!docker_.empty()) Shell(docker_ + "rm -f " + kApp + " >/dev/null 2>&1", false);
+    if (!docker_.empty()) {
+      Shell(docker_ + "rm -f " + kApp + " vigil-e2e-health >/dev/null 2>&1", false);
+    }
     for (const std::string& id : ctr_ids_) {
       Shell(ctr_ + "task rm -f " + id + " >/dev/null 2>&1", false);
       Shell(ctr_ + "containers rm " + id + " >/dev/null 2>&1", false);
@@ -234,6 +236,28 @@ TEST_F(ContainerE2E, RuncSetUpIsTheRuntimeAtWork) {
   for (const Alert& a : AlertLog(alerts_).All()) {
     if (a.rule != "File system mounted in a container") continue;
     EXPECT_EQ(a.fields.at("proc.name"), "mount") << a.output;
+  }
+}
+
+// dockerd runs the health check as /bin/sh -c "cat /etc/hostname" in the container, and dash
+// execs cat in its place: both are the health check; the container's own processes are not.
+TEST_F(ContainerE2E, AHealthCheckIsKnownAsOne) {
+  const std::string name = "vigil-e2e-health";
+  const std::string id = Shell(docker_ + "run -d --name " + name +
+                               " --health-cmd 'cat /etc/hostname' --health-interval 1s " +
+                               kDockerImage + " /bin/sleep 600");
+  ASSERT_EQ(id.size(), 64u) << id;
+  for (const std::string proc : {"sh", "cat"}) {
+    SCOPED_TRACE(proc);
+    auto a = AlertLog(alerts_).Wait("E2E container health check", [&](Alert& x) {
+      return x.fields["container.id"] == id.substr(0, 12) && x.fields["proc.name"] == proc;
+    });
+    EXPECT_TRUE(a) << AlertLog(alerts_).Describe("E2E container health check");
+  }
+  Shell(docker_ + "rm -f " + name + " >/dev/null 2>&1", false);
+  for (const Alert& a : AlertLog(alerts_).All()) {
+    if (a.rule != "E2E container health check") continue;
+    EXPECT_NE(a.fields.at("proc.name"), "sleep") << a.output;  // the container's own process
   }
 }
 

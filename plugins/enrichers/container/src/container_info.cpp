@@ -3,6 +3,7 @@
 #include <fnmatch.h>
 #include <rapidjson/document.h>
 
+#include <algorithm>
 #include <cctype>
 #include <ctime>
 #include <stdexcept>
@@ -42,19 +43,19 @@ bool Digits(std::string_view s, size_t pos, size_t n, int& out) {
   return true;
 }
 
-// Docker's Config.Healthcheck.Test: ["CMD", exe, args...], ["CMD-SHELL", line] or ["NONE"].
-std::string Healthcheck(const Value& config) {
+// Docker's Config.Healthcheck.Test: ["CMD", exe, args...], ["CMD-SHELL", line] or ["NONE"];
+// the argv dockerd execs in the container for it (CMD-SHELL: /bin/sh -c line).
+std::vector<std::string> HealthcheckArgv(const Value& config) {
   const Value* test = Member(Object(config, "Healthcheck"), "Test");
-  if (test == nullptr || !test->IsArray() || test->Empty() || !(*test)[0].IsString()) return "";
+  if (test == nullptr || !test->IsArray() || test->Empty() || !(*test)[0].IsString()) return {};
   const std::string kind = (*test)[0].GetString();
-  std::string line = kind == "CMD-SHELL" ? "/bin/sh -c" : "";
-  if (kind != "CMD" && kind != "CMD-SHELL") return "";
+  if (kind != "CMD" && kind != "CMD-SHELL") return {};
+  std::vector<std::string> argv;
+  if (kind == "CMD-SHELL") argv = {"/bin/sh", "-c"};
   for (rapidjson::SizeType i = 1; i < test->Size(); ++i) {
-    if (!(*test)[i].IsString()) continue;
-    if (!line.empty()) line += ' ';
-    line += (*test)[i].GetString();
+    if ((*test)[i].IsString()) argv.emplace_back((*test)[i].GetString());
   }
-  return line;
+  return argv;
 }
 
 const Mount* FindMount(const std::vector<Mount>& mounts, std::string_view glob, bool by_dest) {
@@ -91,6 +92,15 @@ constexpr const char* kPropagations[] = {"rprivate", "private", "rshared",
 
 std::string Mount::ToString() const {
   return source + ':' + dest + ':' + mode + ':' + (rdwr ? "true" : "false") + ':' + propagation;
+}
+
+bool ContainerInfo::IsHealthcheck(std::string_view comm,
+                                  const std::vector<std::string>& args) const {
+  if (healthcheck_argv.empty() || args.size() + 1 != healthcheck_argv.size()) return false;
+  if (!std::equal(args.begin(), args.end(), healthcheck_argv.begin() + 1)) return false;
+  std::string_view exe = healthcheck_argv[0];
+  if (size_t slash = exe.rfind('/'); slash != std::string_view::npos) exe.remove_prefix(slash + 1);
+  return comm == exe.substr(0, 15);
 }
 
 const Mount* ContainerInfo::MountAt(uint64_t index) const {
@@ -189,7 +199,11 @@ ContainerInfo ParseDockerInspect(std::string_view json, size_t label_max_len) {
     if (!label.value.IsString() || label.value.GetStringLength() > label_max_len) continue;
     c.labels.emplace(label.name.GetString(), label.value.GetString());
   }
-  c.healthcheck = Healthcheck(config);
+  c.healthcheck_argv = HealthcheckArgv(config);
+  for (const auto& arg : c.healthcheck_argv) {
+    if (!c.healthcheck.empty()) c.healthcheck += ' ';
+    c.healthcheck += arg;
+  }
   const Value& host = Object(doc, "HostConfig");
   c.privileged = Bool(host, "Privileged");
   c.host_pid = String(host, "PidMode") == "host";

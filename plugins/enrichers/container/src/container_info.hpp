@@ -39,6 +39,8 @@ struct ContainerInfo {
   uint64_t created_ns = 0;                    // container.start_ts, as Falco: the creation time
   std::string ip;
   std::string healthcheck;  // the health check's command line; empty when none
+  std::vector<std::string> healthcheck_argv;  // the same as the runtime execs it
+
   std::string cni_json;
   PodInfo pod;
 
@@ -47,6 +49,10 @@ struct ContainerInfo {
   const Mount* MountAt(uint64_t index) const;
   const Mount* MountBySource(std::string_view glob) const;
   const Mount* MountByDest(std::string_view glob) const;
+  // Whether a process just exec'd with this comm and these arguments (argv[1..]) is the
+  // runtime's health check: the command line as the runtime execs it, the comm its argv[0]'s
+  // name (as the kernel keeps it: 15 characters).
+  bool IsHealthcheck(std::string_view comm, const std::vector<std::string>& args) const;
 };
 
 struct ImageName {

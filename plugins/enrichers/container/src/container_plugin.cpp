@@ -32,17 +32,20 @@ constexpr uint16_t kExecve = vigil::SyscallEventCode("execve");
 constexpr uint16_t kExecveat = vigil::SyscallEventCode("execveat");
 static_assert(kExecve != 0 && kExecveat != 0);
 
-// What the plugin keeps per process: the cgroup answer, one value per line.
+// What the plugin keeps per process: the cgroup answer and whether it runs the container's
+// health check (its children inherit that), one value per line.
 struct Resolved {
   std::string type, id, full_id, pod_uid;
+  bool healthcheck = false;
   bool host() const { return type == "host"; }
 };
 
-std::string Encode(const CgroupContainer& c) {
+std::string Encode(const CgroupContainer& c, bool healthcheck) {
   const bool host = c.kind == Kind::kHost;
   return std::string(vigil::container::KindName(c.kind)) + '\n' +
          (host ? std::string("host") : std::string(c.ShortId())) + '\n' +
-         (host ? std::string("host") : c.full_id) + '\n' + c.pod_uid;
+         (host ? std::string("host") : c.full_id) + '\n' + c.pod_uid + '\n' +
+         (healthcheck ? "1" : "0");
 }
 
 std::optional<Resolved> Decode(std::string_view value) {
@@ -53,9 +56,9 @@ std::optional<Resolved> Decode(std::string_view value) {
     if (nl == std::string_view::npos) break;
     start = nl + 1;
   }
-  if (parts.size() != 4) return std::nullopt;
+  if (parts.size() != 5) return std::nullopt;
   return Resolved{std::move(parts[0]), std::move(parts[1]), std::move(parts[2]),
-                  std::move(parts[3])};
+                  std::move(parts[3]), parts[4] == "1"};
 }
 
 // Field ids: the order of Fields().
@@ -87,6 +90,7 @@ enum Field : uint32_t {
   kLabel,
   kLabels,
   kHealthcheck,
+  kIsHealthcheck,
   kPodName,
   kNsName,
   kPodId,
@@ -198,6 +202,8 @@ class ContainerPlugin : public vigil::sdk::Plugin {
    "desc": "the container's labels, as key:value, comma and space separated"},
   {"name": "container.healthcheck", "type": "string",
    "desc": "the container's health check command line"},
+  {"name": "proc.is_container_healthcheck", "type": "bool",
+   "desc": "whether the process runs the container's health check (or is a child of one)"},
   {"name": "k8s.pod.name", "type": "string", "desc": "the Kubernetes pod's name (CRI labels)"},
   {"name": "k8s.ns.name", "type": "string", "desc": "the Kubernetes pod's namespace"},
   {"name": "k8s.pod.id", "type": "string", "desc": "the pod's uid (k8s.pod.uid's older name)"},
@@ -242,13 +248,15 @@ class ContainerPlugin : public vigil::sdk::Plugin {
   vigil_rc Parse(const vigil_event_input& event) {
     const uint16_t type = vigil::sdk::EventView(event).type();
     const bool exec = type == kExecve || type == kExecveat;
-    std::optional<std::string> value = exec ? std::nullopt : host_.ProcessValue(event);
-    if (value) {
+    std::optional<std::string> value = host_.ProcessValue(event);
+    if (value && !exec) {
       if (store_->pending() == 0) return VIGIL_OK;  // nothing on its way: the common case
     } else {
       std::optional<vigil::sdk::ProcessInfo> p = host_.Process(event);
       if (!p) return VIGIL_OK;  // not a syscall event with a thread
-      value = Encode(vigil::container::FromCgroups(p->cgroups));
+      const CgroupContainer cg = vigil::container::FromCgroups(p->cgroups);
+      const std::optional<Resolved> before = value ? Decode(*value) : std::nullopt;
+      value = Encode(cg, IsHealthcheck(cg, *p, before));
       host_.SetProcessValue(event, *value);
       host_.SetCounter("resolved", ++resolved_);
     }
@@ -292,6 +300,9 @@ class ContainerPlugin : public vigil::sdk::Plugin {
             results().SetString(f, c->pod_uid);
           }
           break;
+        case kIsHealthcheck:
+          results().SetBool(f, c->healthcheck);
+          break;
         case kContainerName:
           if (c->host()) results().SetString(f, "host");
           if (info && !info->name.empty()) results().SetString(f, info->name);
@@ -304,6 +315,16 @@ class ContainerPlugin : public vigil::sdk::Plugin {
   }
 
  private:
+  // A health check is the runtime's exec of the container's health-check command; what it starts
+  // is part of it (the value a fork inherits says so, and an exec in the container keeps it).
+  bool IsHealthcheck(const CgroupContainer& cg, const vigil::sdk::ProcessInfo& p,
+                     const std::optional<Resolved>& before) const {
+    if (cg.kind == Kind::kHost) return false;
+    if (before && before->healthcheck && before->full_id == cg.full_id) return true;
+    MetadataStore::InfoPtr info = store_->Find(cg.full_id).value_or(nullptr);
+    return info && info->IsHealthcheck(p.comm, p.args);
+  }
+
   void ExtractInfo(const ContainerInfo& c, uint64_t ts_ns, vigil_extract_field& f) {
     auto text = [&](const std::string& s) {
       if (!s.empty()) results().SetString(f, s);
@@ -379,6 +400,7 @@ class ContainerPlugin : public vigil::sdk::Plugin {
         return text(c.pod.cni_json);
       case kPodId:
       case kPodUid:
+      case kIsHealthcheck:
         return;  // Extract's
     }
   }

@@ -207,6 +207,34 @@ TEST_F(ContainerRuntimeTest, EveryFieldAsFalcoRendersIt) {
   for (const auto& [field, value] : expected) EXPECT_EQ(Field(exec, field), value) << field;
 }
 
+// docker_inspect.json's health check is CMD-SHELL "cat /tmp/ok": dockerd execs /bin/sh -c
+// "cat /tmp/ok" in the container, and dash execs cat in its place.
+TEST_F(ContainerRuntimeTest, TheHealthCheckAndWhatItExecsAreTheContainersHealthcheck) {
+  server_.SetContainer(kWebId, Data("docker_inspect.json"));
+  ASSERT_TRUE(Init(R"(, "hold_timeout_ms": 5000)")) << host_.LastError();
+  auto exec_as = [&](int64_t pid, std::string comm, std::vector<std::string> args) {
+    vigil::sdk::ProcessInfo p = InWeb(pid);
+    p.comm = std::move(comm);
+    p.args = std::move(args);
+    host_.SetProcess(p);
+    Record exec = Syscall("execve", pid);
+    EXPECT_TRUE(host_.Parse(exec)) << host_.LastError();
+    if (host_.Held(pid)) {
+      EXPECT_TRUE(host_.WaitForRelease(pid, std::chrono::seconds(5)));
+    }
+    return Field(exec, "proc.is_container_healthcheck");
+  };
+  EXPECT_EQ(exec_as(400, "sh", {"-c", "sleep infinity"}), "false");  // the workload
+  EXPECT_EQ(exec_as(401, "sh", {"-c", "cat /tmp/ok"}), "true");
+  EXPECT_EQ(exec_as(401, "cat", {"/tmp/ok"}), "true");   // the same process, exec'd on
+  EXPECT_EQ(exec_as(402, "cat", {"/tmp/ok"}), "false");  // the same command, not the check
+  EXPECT_EQ(exec_as(403, "bash", {"-c", "cat /tmp/ok"}), "false");
+  host_.SetProcess(Process(1, {"0::/init.scope"}));
+  Record on_host = Syscall("openat", 1);
+  ASSERT_TRUE(host_.Parse(on_host));
+  EXPECT_EQ(Field(on_host, "proc.is_container_healthcheck"), "false");
+}
+
 TEST_F(ContainerRuntimeTest, APodsContainerGetsThePodFieldsFromTheCriLabels) {
   // A pod's container under cri-dockerd: Docker holds the CRI's labels.
   std::string inspect = Data("docker_inspect.json");
