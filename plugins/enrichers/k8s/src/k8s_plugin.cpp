@@ -201,7 +201,8 @@ class K8sPlugin : public vigil::sdk::Plugin {
       throw std::runtime_error("this vigil has no process state for plugins (API 1.2 or later)");
     }
     vigil::sdk::ConfigView config(ctx.config_json());
-    if (!config.String("collectorHostname", "").empty()) {
+    if (config.json().HasMember("collectorHostname") || config.json().HasMember("collectorPort") ||
+        config.json().HasMember("caPEMBundle")) {
       log_.Warning(
           "collectorHostname, collectorPort, caPEMBundle: vigil watches the API server "
           "itself, no k8s-metacollector; ignored");

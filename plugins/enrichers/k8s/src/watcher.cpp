@@ -1,5 +1,7 @@
 #include "watcher.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <random>
 #include <stdexcept>
 #include <utility>
@@ -80,8 +82,8 @@ std::string Watcher::List() {
     if (cont.empty()) break;
   }
   state_.Replace(resource_.kind, std::move(items));
+  synced_ = true;  // before the count, which tells the world the list is in
   ++lists_;
-  synced_ = true;
   return rv;
 }
 
