@@ -18,6 +18,8 @@ packages=(
   libcap2-bin
   # real container runtimes for the container tests (tests/runtimes)
   docker.io containerd runc
+  # CNI plugins: the CRI test pods get a network (tests/runtimes/containerd.sh)
+  containernetworking-plugins
   # containerd's and the CRI's gRPC APIs (the container enricher's clients)
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   golang-github-containerd-containerd-dev

@@ -2,7 +2,8 @@
 # shellcheck disable=SC2046  # the list of cgroup folders splits on purpose
 # A private containerd for tests, everything under DIR (see README.md).
 #   containerd.sh start DIR   start containerd, import the test image into namespace k8s.io as
-#                             docker.io/library/vigil-test:1 and localhost/vigil/test:1.0
+#                             docker.io/library/vigil-test:1 and localhost/vigil/test:1.0, and
+#                             the CRI's pod sandbox image (sleep) as localhost/vigil/pause:1
 #   containerd.sh smoke DIR   run a container from it with ctr and check what it prints
 #   containerd.sh stop DIR    remove the containers, stop the daemon, clean up, delete DIR (idempotent)
 #   containerd.sh env DIR     print CONTAINERD_ADDRESS=... CONTAINERD_NAMESPACE=... for `eval`
@@ -18,6 +19,11 @@ CTR=${VIGIL_CTR:-ctr}
 NAMESPACE=k8s.io   # the CRI's, where the kubelet's containers live
 IMAGE=docker.io/library/vigil-test:1
 IMAGE_ALIAS=localhost/vigil/test:1.0
+PAUSE_IMAGE=localhost/vigil/pause:1
+# The CRI's pods get an address on a bridge of their own (CNI bridge + host-local), removed by stop.
+CNI_BIN=${VIGIL_CNI_BIN:-/usr/lib/cni}
+CNI_BRIDGE=vigil-cri0
+CNI_SUBNET=10.233.77.0/24
 
 cmd=${1:-}
 dir=$(rt_dir "${2:-}")
@@ -31,12 +37,13 @@ go_arch() {
   case $(uname -m) in x86_64) echo amd64 ;; aarch64) echo arm64 ;; armv7l) echo arm ;; *) uname -m ;; esac
 }
 
-# oci_archive LAYER_TAR OUT NAME...: an OCI image layout (one uncompressed layer) as a tar that
-# `ctr images import` reads, each NAME given as io.containerd.image.name. Built by hand: there is
+# oci_archive LAYER_TAR OUT CMD NAME...: an OCI image layout (one uncompressed layer, CMD its
+# command as a JSON array) as a tar that `ctr images import` reads, each NAME given as
+# io.containerd.image.name. Built by hand: there is
 # no registry to pull from, and the docker harness is not there to `docker save`.
 oci_archive() {
-  local layer=$1 out=$2 o=$dir/oci arch name l_dig l_size c_dig c_size m_dig m_size entries=()
-  shift 2
+  local layer=$1 out=$2 cmd=$3 o=$dir/oci arch name l_dig l_size c_dig c_size m_dig m_size entries=()
+  shift 3
   arch=$(go_arch)
   mkdir -p "$o/blobs/sha256"
   # blob FILE: moves FILE to its content address; prints "digest size".
@@ -48,8 +55,8 @@ oci_archive() {
   }
   cp "$layer" "$o/layer"
   read -r l_dig l_size < <(blob "$o/layer")
-  printf '{"architecture":"%s","os":"linux","config":{"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],"Cmd":["/bin/sh"]},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' \
-    "$arch" "$l_dig" >"$o/config"
+  printf '{"architecture":"%s","os":"linux","config":{"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],"Cmd":%s},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' \
+    "$arch" "$cmd" "$l_dig" >"$o/config"
   read -r c_dig c_size < <(blob "$o/config")
   printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"sha256:%s","size":%s}]}' \
     "$c_dig" "$c_size" "$l_dig" "$l_size" >"$o/manifest"
@@ -71,11 +78,22 @@ start() {
   rt_claim "$dir"
   # Shim sockets go to /run/containerd/s whatever the config; the rest are fall-backs for a ctr
   # run without --fifo-dir/--runc-root. Cgroups: ctr puts a container in /NAMESPACE/ID.
+  # The CRI's pods go under /kubepods (as the kubelet's cgroupfs driver puts them); its CNI
+  # library caches results in /var/lib/cni.
   rt_note_absent "$dir" /run/containerd /run/containerd/s /run/containerd/fifo /run/containerd/runc \
-    $(rt_cgroup_mounts | sed "s|\$|/$NAMESPACE|")
-  # Everything in DIR. The CRI plugin stays on (it starts without network: no CNI config, so pods
-  # cannot be networked, but the CRI API answers and sees the k8s.io images); its stream server
-  # listens on loopback only, its netns and runc state under DIR.
+    $(rt_cgroup_mounts | sed "s|\$|/$NAMESPACE|") $(rt_cgroup_mounts | sed "s|\$|/kubepods|") \
+    /var/lib/cni
+  # Everything in DIR. The CRI plugin stays on: its pods run the pause image below, networked by
+  # the CNI bridge plugin on a bridge of DIR's (no masquerade, no iptables), addresses kept under
+  # DIR; its stream server listens on loopback only, its netns and runc state under DIR.
+  mkdir -p "$dir/cni/conf"
+  cat >"$dir/cni/conf/10-vigil.conflist" <<EOF
+{"cniVersion": "1.0.0", "name": "vigil-cri", "plugins": [
+  {"type": "bridge", "bridge": "$CNI_BRIDGE", "isGateway": true, "ipMasq": false,
+   "ipam": {"type": "host-local", "ranges": [[{"subnet": "$CNI_SUBNET"}]],
+            "dataDir": "$dir/cni/ipam"}},
+  {"type": "loopback"}]}
+EOF
   cat >"$dir/config.toml" <<EOF
 version = 2
 root = "$dir/root"
@@ -89,9 +107,15 @@ state = "$dir/state"
 [plugins."io.containerd.grpc.v1.cri"]
   netns_mounts_under_state_dir = true
   stream_server_address = "127.0.0.1"
+  sandbox_image = "$PAUSE_IMAGE"
+  # The kubelet's sandboxes ask for oom_score_adj -998; lowering it needs CAP_SYS_RESOURCE, which
+  # root may lack (it does on the CI machines): no lower than containerd's own.
+  restrict_oom_score_adj = true
   [plugins."io.containerd.grpc.v1.cri".cni]
-    bin_dir = "$dir/cni/bin"
+    bin_dir = "$CNI_BIN"
     conf_dir = "$dir/cni/conf"
+  [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+    runtime_type = "io.containerd.runc.v2"
   [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
     Root = "$dir/runc"
 EOF
@@ -103,9 +127,12 @@ EOF
   rt_wait 60 "$pid" ctr version || rt_fail_with_log "$dir/containerd.log" "containerd did not answer on $sock"
   vigil_rootfs_build "$dir/rootfs"
   vigil_rootfs_tar "$dir/rootfs" "$dir/rootfs.tar"
-  oci_archive "$dir/rootfs.tar" "$dir/image.tar" "$IMAGE" "$IMAGE_ALIAS"
-  ctr -n "$NAMESPACE" images import "$dir/image.tar" >/dev/null ||
-    rt_fail_with_log "$dir/containerd.log" "ctr images import failed"
+  oci_archive "$dir/rootfs.tar" "$dir/image.tar" '["/bin/sh"]' "$IMAGE" "$IMAGE_ALIAS"
+  oci_archive "$dir/rootfs.tar" "$dir/pause.tar" '["/bin/sleep","infinity"]' "$PAUSE_IMAGE"
+  for image in image pause; do
+    ctr -n "$NAMESPACE" images import "$dir/$image.tar" >/dev/null ||
+      rt_fail_with_log "$dir/containerd.log" "ctr images import $image.tar failed"
+  done
   : >"$dir/ready"
 }
 
@@ -121,7 +148,8 @@ smoke() {
   [[ $(sed -n 1p <<<"$out") == dash ]] || rt_die "/bin/sh in the image is not dash: $out"
   [[ $(sed -n 2p <<<"$out") == 0 ]] || rt_die "not root in the container: $out"
   grep -qF "/$NAMESPACE/$id-2" <<<"$out" || rt_die "no /$NAMESPACE/$id-2 cgroup in: $out"
-  [[ -z $(ctr -n "$NAMESPACE" containers ls -q) ]] || rt_die "containers left after --rm"
+  # Its own only: the tests that share the fixture may have containers running meanwhile.
+  ! ctr -n "$NAMESPACE" containers ls -q | grep -q "^$id" || rt_die "containers left after --rm"
 }
 
 # Called by rt_teardown: a `ctr run` without --fifo-dir/--runc-root leaves its FIFOs and runc state
@@ -156,6 +184,12 @@ stop() {
   # Only the containerd of DIR: the pid file may be stale and the pid reused.
   if [[ -n $pid ]] && grep -qaF -- "$dir/" "/proc/$pid/cmdline" 2>/dev/null; then
     rt_kill_wait 20 "$pid"
+  fi
+  # The CNI results cache, when start saw none there (its files would keep the folder).
+  if grep -qx /var/lib/cni "$dir/host-paths" 2>/dev/null; then rm -rf /var/lib/cni; fi
+  # The bridge the CNI plugin made for DIR's pods (their veths went with their netns).
+  if [[ -e $dir/cni/conf ]] && ip link show "$CNI_BRIDGE" >/dev/null 2>&1; then
+    ip link delete "$CNI_BRIDGE" || true
   fi
   rt_teardown "$dir" "$sock"
 }

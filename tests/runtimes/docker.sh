@@ -57,15 +57,16 @@ smoke() {
   # Started by the fixture; when that was skipped, so is this.
   [[ -e $dir/ready ]] || { echo "$self: skipped: no daemon started in $dir" >&2; exit 77; }
   local out
-  out=$(docker run --rm "$IMAGE" /bin/sh -c 'cat /etc/shadow >/dev/null && echo ok') ||
+  out=$(docker run --rm --label vigil-smoke=1 "$IMAGE" /bin/sh -c 'cat /etc/shadow >/dev/null && echo ok') ||
     rt_fail_with_log "$dir/dockerd.log" "docker run failed"
   [[ $out == ok ]] || rt_die "docker run printed '$out', expected 'ok'"
-  out=$(docker run --rm "$IMAGE_ALIAS" /bin/bash -c 'readlink /bin/sh; id -u; cat /proc/self/cgroup')
+  out=$(docker run --rm --label vigil-smoke=1 "$IMAGE_ALIAS" /bin/bash -c 'readlink /bin/sh; id -u; cat /proc/self/cgroup')
   [[ $(sed -n 1p <<<"$out") == dash ]] || rt_die "/bin/sh in the image is not dash: $out"
   [[ $(sed -n 2p <<<"$out") == 0 ]] || rt_die "not root in the container: $out"
   # The container's cgroup names its id, which is what container enrichers read.
   grep -qE '/docker[/-][0-9a-f]{64}' <<<"$out" || rt_die "no docker cgroup in: $out"
-  [[ -z $(docker ps -aq) ]] || rt_die "containers left after --rm: $(docker ps -a)"
+  # Its own only: the tests that share the fixture may have containers running meanwhile.
+  [[ -z $(docker ps -aq --filter label=vigil-smoke) ]] || rt_die "containers left after --rm: $(docker ps -a)"
 }
 
 stop() {
