@@ -2,6 +2,8 @@
 
 #include <fnmatch.h>
 #include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include <algorithm>
 #include <cctype>
@@ -94,13 +96,28 @@ std::string Mount::ToString() const {
   return source + ':' + dest + ':' + mode + ':' + (rdwr ? "true" : "false") + ':' + propagation;
 }
 
-bool ContainerInfo::IsHealthcheck(std::string_view comm,
-                                  const std::vector<std::string>& args) const {
-  if (healthcheck_argv.empty() || args.size() + 1 != healthcheck_argv.size()) return false;
-  if (!std::equal(args.begin(), args.end(), healthcheck_argv.begin() + 1)) return false;
-  std::string_view exe = healthcheck_argv[0];
+std::string Command::ToString() const {
+  std::string out;
+  for (const std::string& arg : argv) {
+    if (!out.empty()) out += ' ';
+    out += arg;
+  }
+  return out;
+}
+
+bool Command::Runs(std::string_view comm, const std::vector<std::string>& args) const {
+  if (argv.empty() || args.size() + 1 != argv.size()) return false;
+  if (!std::equal(args.begin(), args.end(), argv.begin() + 1)) return false;
+  std::string_view exe = argv[0];
   if (size_t slash = exe.rfind('/'); slash != std::string_view::npos) exe.remove_prefix(slash + 1);
   return comm == exe.substr(0, 15);
+}
+
+Check ContainerInfo::CheckOf(std::string_view comm, const std::vector<std::string>& args) const {
+  if (healthcheck.Runs(comm, args)) return Check::kHealthcheck;
+  if (liveness_probe.Runs(comm, args)) return Check::kLiveness;
+  if (readiness_probe.Runs(comm, args)) return Check::kReadiness;
+  return Check::kNone;
 }
 
 const Mount* ContainerInfo::MountAt(uint64_t index) const {
@@ -199,11 +216,7 @@ ContainerInfo ParseDockerInspect(std::string_view json, size_t label_max_len) {
     if (!label.value.IsString() || label.value.GetStringLength() > label_max_len) continue;
     c.labels.emplace(label.name.GetString(), label.value.GetString());
   }
-  c.healthcheck_argv = HealthcheckArgv(config);
-  for (const auto& arg : c.healthcheck_argv) {
-    if (!c.healthcheck.empty()) c.healthcheck += ' ';
-    c.healthcheck += arg;
-  }
+  c.healthcheck.argv = HealthcheckArgv(config);
   const Value& host = Object(doc, "HostConfig");
   c.privileged = Bool(host, "Privileged");
   c.host_pid = String(host, "PidMode") == "host";
@@ -248,11 +261,9 @@ std::map<std::string, std::string> PodLabelsFromSandbox(
   return out;
 }
 
-void ApplyOciSpec(std::string_view json, ContainerInfo& c) {
-  rapidjson::Document doc;
-  doc.Parse(json.data(), json.size());
-  if (doc.HasParseError() || !doc.IsObject())
-    throw std::runtime_error("OCI spec: not a JSON object");
+namespace {
+
+void ApplyOciSpecValue(const Value& doc, ContainerInfo& c) {
   if (const Value* mounts = Member(doc, "mounts"); mounts != nullptr && mounts->IsArray()) {
     for (const Value& m : mounts->GetArray()) {
       const Value* options = Member(m, "options");
@@ -288,6 +299,65 @@ void ApplyOciSpec(std::string_view json, ContainerInfo& c) {
   const Value& annotations = Object(doc, "annotations");
   if (std::string sandbox = String(annotations, "io.kubernetes.cri.sandbox-id"); !sandbox.empty())
     c.pod.sandbox_id = sandbox;
+}
+
+}  // namespace
+
+void ApplyOciSpec(std::string_view json, ContainerInfo& c) {
+  rapidjson::Document doc;
+  doc.Parse(json.data(), json.size());
+  if (doc.HasParseError() || !doc.IsObject())
+    throw std::runtime_error("OCI spec: not a JSON object");
+  ApplyOciSpecValue(doc, c);
+}
+
+void ApplyCriContainerInfo(std::string_view json, ContainerInfo& c) {
+  rapidjson::Document doc;
+  doc.Parse(json.data(), json.size());
+  if (doc.HasParseError() || !doc.IsObject())
+    throw std::runtime_error("CRI container info: not a JSON object");
+  if (const Value& spec = Object(doc, "runtimeSpec"); spec.MemberCount() > 0)
+    ApplyOciSpecValue(spec, c);
+  if (std::string sandbox = String(doc, "sandboxID"); !sandbox.empty()) c.pod.sandbox_id = sandbox;
+  // What the kubelet asked for: containerd keeps the CRI config, CRI-O says it.
+  const Value& security = Object(Object(Object(doc, "config"), "linux"), "security_context");
+  c.privileged |= Bool(doc, "privileged") || Bool(security, "privileged");
+}
+
+std::string CniResultFromSandboxInfo(std::string_view json) {
+  rapidjson::Document doc;
+  doc.Parse(json.data(), json.size());
+  const Value* result = doc.HasParseError() ? nullptr : Member(doc, "cniResult");
+  if (result == nullptr || !result->IsObject()) return "";
+  rapidjson::StringBuffer out;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(out);
+  result->Accept(writer);
+  return std::string(out.GetString(), out.GetSize());
+}
+
+void ApplyLastAppliedProbes(std::string_view json, std::string_view container, ContainerInfo& c) {
+  rapidjson::Document doc;
+  doc.Parse(json.data(), json.size());
+  if (doc.HasParseError() || !doc.IsObject()) return;
+  const Value* containers = Member(Object(doc, "spec"), "containers");
+  if (containers == nullptr || !containers->IsArray()) return;
+  // An exec probe's command, as the kubelet has the runtime exec it (no shell of its own).
+  auto exec_argv = [](const Value& probe) {
+    std::vector<std::string> argv;
+    const Value* command = Member(Object(probe, "exec"), "command");
+    if (command == nullptr || !command->IsArray()) return argv;
+    for (const Value& arg : command->GetArray()) {
+      if (!arg.IsString()) return std::vector<std::string>{};
+      argv.emplace_back(arg.GetString(), arg.GetStringLength());
+    }
+    return argv;
+  };
+  for (const Value& spec : containers->GetArray()) {
+    if (String(spec, "name") != container) continue;
+    c.liveness_probe.argv = exec_argv(Object(spec, "livenessProbe"));
+    c.readiness_probe.argv = exec_argv(Object(spec, "readinessProbe"));
+    return;
+  }
 }
 
 std::string DigestFromDockerImage(std::string_view json, std::string_view repository) {

@@ -28,6 +28,20 @@ struct PodInfo {
   std::string ip, cni_json;
 };
 
+// A command the runtime execs in the container to check on it: Docker's health check, a
+// Kubernetes exec probe.
+struct Command {
+  std::vector<std::string> argv;  // as the runtime execs it; empty: none
+  // Falco's rendering: the arguments joined by spaces.
+  std::string ToString() const;
+  // Whether a process just exec'd with this comm and these arguments (argv[1..]) runs it: the
+  // same arguments, the comm argv[0]'s name (as the kernel keeps it: 15 characters).
+  bool Runs(std::string_view comm, const std::vector<std::string>& args) const;
+};
+
+// Which of a container's checks a process runs (proc.is_container_healthcheck and the probes).
+enum class Check : char { kNone = '0', kHealthcheck = 'h', kLiveness = 'l', kReadiness = 'r' };
+
 struct ContainerInfo {
   std::string full_id, name;
   std::string image;     // as the container was created from: "nginx:1.25", "localhost/a/b:1"
@@ -38,8 +52,7 @@ struct ContainerInfo {
   std::map<std::string, std::string> labels;  // those up to label_max_len bytes
   uint64_t created_ns = 0;                    // container.start_ts, as Falco: the creation time
   std::string ip;
-  std::string healthcheck;  // the health check's command line; empty when none
-  std::vector<std::string> healthcheck_argv;  // the same as the runtime execs it
+  Command healthcheck, liveness_probe, readiness_probe;
 
   std::string cni_json;
   PodInfo pod;
@@ -49,10 +62,8 @@ struct ContainerInfo {
   const Mount* MountAt(uint64_t index) const;
   const Mount* MountBySource(std::string_view glob) const;
   const Mount* MountByDest(std::string_view glob) const;
-  // Whether a process just exec'd with this comm and these arguments (argv[1..]) is the
-  // runtime's health check: the command line as the runtime execs it, the comm its argv[0]'s
-  // name (as the kernel keeps it: 15 characters).
-  bool IsHealthcheck(std::string_view comm, const std::vector<std::string>& args) const;
+  // The check a process just exec'd with this comm and these arguments runs, if any.
+  Check CheckOf(std::string_view comm, const std::vector<std::string>& args) const;
 };
 
 struct ImageName {
@@ -84,6 +95,19 @@ std::map<std::string, std::string> PodLabelsFromSandbox(
 // privileged make it) and the annotations CRI puts there (the pod's sandbox id). Throws
 // std::runtime_error when `json` is not a spec object.
 void ApplyOciSpec(std::string_view json, ContainerInfo& c);
+
+// The CRI's verbose container info (ContainerStatus' info["info"], containerd's and CRI-O's): the
+// OCI spec in it (as ApplyOciSpec), the pod's sandbox id and whether the kubelet asked for
+// privileged. Throws std::runtime_error when `json` is not an object.
+void ApplyCriContainerInfo(std::string_view json, ContainerInfo& c);
+// The CNI result in the CRI's verbose pod sandbox info (PodSandboxStatus' info["info"]), as
+// compact JSON: Falco's container.cni.json. "" when there is none.
+std::string CniResultFromSandboxInfo(std::string_view json);
+
+// A pod's `kubectl.kubernetes.io/last-applied-configuration` annotation (the pod as applied, JSON):
+// the exec liveness and readiness probes of its container `container` into c, as Falco finds
+// them. Anything else (no such container, no exec probe, not JSON) leaves c as it is.
+void ApplyLastAppliedProbes(std::string_view json, std::string_view container, ContainerInfo& c);
 
 // GET /images/{id}/json: the registry digest among RepoDigests for `repository` ("" if none).
 std::string DigestFromDockerImage(std::string_view json, std::string_view repository);

@@ -24,6 +24,7 @@
 namespace {
 
 using vigil::container::CgroupContainer;
+using vigil::container::Check;
 using vigil::container::ContainerInfo;
 using vigil::container::Kind;
 using vigil::container::MetadataStore;
@@ -32,20 +33,20 @@ constexpr uint16_t kExecve = vigil::SyscallEventCode("execve");
 constexpr uint16_t kExecveat = vigil::SyscallEventCode("execveat");
 static_assert(kExecve != 0 && kExecveat != 0);
 
-// What the plugin keeps per process: the cgroup answer and whether it runs the container's
-// health check (its children inherit that), one value per line.
+// What the plugin keeps per process: the cgroup answer and which of the container's checks (health
+// check, probes) it runs, if any (its children inherit that), one value per line.
 struct Resolved {
   std::string type, id, full_id, pod_uid;
-  bool healthcheck = false;
+  Check check = Check::kNone;
   bool host() const { return type == "host"; }
 };
 
-std::string Encode(const CgroupContainer& c, bool healthcheck) {
+std::string Encode(const CgroupContainer& c, Check check) {
   const bool host = c.kind == Kind::kHost;
   return std::string(vigil::container::KindName(c.kind)) + '\n' +
          (host ? std::string("host") : std::string(c.ShortId())) + '\n' +
          (host ? std::string("host") : c.full_id) + '\n' + c.pod_uid + '\n' +
-         (healthcheck ? "1" : "0");
+         static_cast<char>(check);
 }
 
 std::optional<Resolved> Decode(std::string_view value) {
@@ -58,7 +59,8 @@ std::optional<Resolved> Decode(std::string_view value) {
   }
   if (parts.size() != 5) return std::nullopt;
   return Resolved{std::move(parts[0]), std::move(parts[1]), std::move(parts[2]),
-                  std::move(parts[3]), parts[4] == "1"};
+                  std::move(parts[3]),
+                  parts[4].size() == 1 ? static_cast<Check>(parts[4][0]) : Check::kNone};
 }
 
 // Field ids: the order of Fields().
@@ -91,6 +93,10 @@ enum Field : uint32_t {
   kLabels,
   kHealthcheck,
   kIsHealthcheck,
+  kLivenessProbe,
+  kReadinessProbe,
+  kIsLivenessProbe,
+  kIsReadinessProbe,
   kPodName,
   kNsName,
   kPodId,
@@ -204,6 +210,14 @@ class ContainerPlugin : public vigil::sdk::Plugin {
    "desc": "the container's health check command line"},
   {"name": "proc.is_container_healthcheck", "type": "bool",
    "desc": "whether the process runs the container's health check (or is a child of one)"},
+  {"name": "container.liveness_probe", "type": "string",
+   "desc": "the container's Kubernetes exec liveness probe command line"},
+  {"name": "container.readiness_probe", "type": "string",
+   "desc": "the container's Kubernetes exec readiness probe command line"},
+  {"name": "proc.is_container_liveness_probe", "type": "bool",
+   "desc": "whether the process runs the container's liveness probe (or is a child of one)"},
+  {"name": "proc.is_container_readiness_probe", "type": "bool",
+   "desc": "whether the process runs the container's readiness probe (or is a child of one)"},
   {"name": "k8s.pod.name", "type": "string", "desc": "the Kubernetes pod's name (CRI labels)"},
   {"name": "k8s.ns.name", "type": "string", "desc": "the Kubernetes pod's namespace"},
   {"name": "k8s.pod.id", "type": "string", "desc": "the pod's uid (k8s.pod.uid's older name)"},
@@ -256,7 +270,7 @@ class ContainerPlugin : public vigil::sdk::Plugin {
       if (!p) return VIGIL_OK;  // not a syscall event with a thread
       const CgroupContainer cg = vigil::container::FromCgroups(p->cgroups);
       const std::optional<Resolved> before = value ? Decode(*value) : std::nullopt;
-      value = Encode(cg, IsHealthcheck(cg, *p, before));
+      value = Encode(cg, CheckOf(cg, *p, before));
       host_.SetProcessValue(event, *value);
       host_.SetCounter("resolved", ++resolved_);
     }
@@ -301,7 +315,13 @@ class ContainerPlugin : public vigil::sdk::Plugin {
           }
           break;
         case kIsHealthcheck:
-          results().SetBool(f, c->healthcheck);
+          results().SetBool(f, c->check == Check::kHealthcheck);
+          break;
+        case kIsLivenessProbe:
+          results().SetBool(f, c->check == Check::kLiveness);
+          break;
+        case kIsReadinessProbe:
+          results().SetBool(f, c->check == Check::kReadiness);
           break;
         case kContainerName:
           if (c->host()) results().SetString(f, "host");
@@ -315,14 +335,15 @@ class ContainerPlugin : public vigil::sdk::Plugin {
   }
 
  private:
-  // A health check is the runtime's exec of the container's health-check command; what it starts
+  // A health check or probe is the runtime's exec of its command in the container; what it starts
   // is part of it (the value a fork inherits says so, and an exec in the container keeps it).
-  bool IsHealthcheck(const CgroupContainer& cg, const vigil::sdk::ProcessInfo& p,
-                     const std::optional<Resolved>& before) const {
-    if (cg.kind == Kind::kHost) return false;
-    if (before && before->healthcheck && before->full_id == cg.full_id) return true;
+  Check CheckOf(const CgroupContainer& cg, const vigil::sdk::ProcessInfo& p,
+                const std::optional<Resolved>& before) const {
+    if (cg.kind == Kind::kHost) return Check::kNone;
+    if (before && before->check != Check::kNone && before->full_id == cg.full_id)
+      return before->check;
     MetadataStore::InfoPtr info = store_->Find(cg.full_id).value_or(nullptr);
-    return info && info->IsHealthcheck(p.comm, p.args);
+    return info ? info->CheckOf(p.comm, p.args) : Check::kNone;
   }
 
   void ExtractInfo(const ContainerInfo& c, uint64_t ts_ns, vigil_extract_field& f) {
@@ -378,7 +399,11 @@ class ContainerPlugin : public vigil::sdk::Plugin {
       case kLabels:
         return text(Labels(c.labels));
       case kHealthcheck:
-        return text(c.healthcheck);
+        return text(c.healthcheck.ToString());
+      case kLivenessProbe:
+        return text(c.liveness_probe.ToString());
+      case kReadinessProbe:
+        return text(c.readiness_probe.ToString());
       case kPodName:
         return text(c.pod.name);
       case kNsName:
@@ -401,6 +426,8 @@ class ContainerPlugin : public vigil::sdk::Plugin {
       case kPodId:
       case kPodUid:
       case kIsHealthcheck:
+      case kIsLivenessProbe:
+      case kIsReadinessProbe:
         return;  // Extract's
     }
   }

@@ -2,7 +2,6 @@
 
 #include <grpcpp/grpcpp.h>
 
-#include <mutex>
 #include <stdexcept>
 #include <vector>
 
@@ -12,6 +11,7 @@
 #include "github.com/containerd/containerd/api/services/events/v1/events.grpc.pb.h"
 #include "github.com/containerd/containerd/api/services/images/v1/images.grpc.pb.h"
 #include "github.com/containerd/containerd/api/services/namespaces/v1/namespace.grpc.pb.h"
+#include "grpc_stream_canceller.hpp"
 
 namespace vigil::container {
 
@@ -29,9 +29,7 @@ struct ContainerdEngine::Impl {
   std::chrono::milliseconds timeout;
   size_t label_max_len;
 
-  std::mutex watch_mutex;  // guards watch and cancelled
-  grpc::ClientContext* watch = nullptr;
-  bool cancelled = false;
+  StreamCanceller watch;
 
   // A context for one call: its deadline, and the namespace containerd scopes it to.
   std::unique_ptr<grpc::ClientContext> Context(const std::string& ns) const {
@@ -149,18 +147,8 @@ std::optional<ContainerInfo> ContainerdEngine::Inspect(const std::string& id) co
 void ContainerdEngine::Watch(
     const std::function<void(std::string_view action, std::string_view id)>& on_event) const {
   grpc::ClientContext ctx;  // no deadline: the stream lives as long as containerd does
-  {
-    std::lock_guard<std::mutex> lock(impl_->watch_mutex);
-    if (impl_->cancelled) return;
-    impl_->watch = &ctx;
-  }
-  struct Unregister {
-    Impl& impl;
-    ~Unregister() {
-      std::lock_guard<std::mutex> lock(impl.watch_mutex);
-      impl.watch = nullptr;
-    }
-  } unregister{*impl_};
+  const StreamCanceller::Registration watching = impl_->watch.Begin(ctx);
+  if (!watching) return;
 
   events::SubscribeRequest req;
   req.add_filters(R"(topic~="^/containers/")");
@@ -186,10 +174,6 @@ void ContainerdEngine::Watch(
   if (!s.ok() && s.error_code() != grpc::StatusCode::CANCELLED) Fail(socket_path_, "events", s);
 }
 
-void ContainerdEngine::Cancel() {
-  std::lock_guard<std::mutex> lock(impl_->watch_mutex);
-  impl_->cancelled = true;
-  if (impl_->watch != nullptr) impl_->watch->TryCancel();
-}
+void ContainerdEngine::Cancel() { impl_->watch.Cancel(); }
 
 }  // namespace vigil::container

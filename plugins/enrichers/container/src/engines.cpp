@@ -53,7 +53,10 @@ EngineConfig EngineConfig::FromConfig(const sdk::ConfigView& config) {
       ReadEngine(engines, "containerd",
                  {"/run/containerd/containerd.sock", "/run/k3s/containerd/containerd.sock",
                   "/run/host-containerd/containerd.sock"});
-  out.cri = ReadEngine(engines, "cri", {"/run/crio/crio.sock"});
+  // The CRI: CRI-O's, and containerd's CRI plugin (on the same socket as its own API).
+  out.cri = ReadEngine(engines, "cri",
+                       {"/run/crio/crio.sock", "/run/containerd/containerd.sock",
+                        "/run/k3s/containerd/containerd.sock"});
   return out;
 }
 
@@ -86,10 +89,9 @@ Engines::Engines(const EngineConfig& config, MetadataStore& store, sdk::Host hos
     containerd_.push_back(
         std::make_unique<ContainerdEngine>(socket, config.request_timeout, config.label_max_len));
   }
-  if (config.cri.enabled && !config.cri.default_sockets) {
-    log_.Warning(
-        "engines.cri: this vigil has no CRI client yet; CRI-O's containers get ids only "
-        "(containerd's come through engines.containerd)");
+  for (const std::string& socket : sockets(config.cri, "cri")) {
+    cri_.push_back(
+        std::make_unique<CriEngine>(socket, config.request_timeout, config.label_max_len));
   }
   threads_.emplace_back([this] { LookupLoop(); });
   for (const auto& engine : docker_api_) {
@@ -102,20 +104,28 @@ Engines::Engines(const EngineConfig& config, MetadataStore& store, sdk::Host hos
       WatchLoop(e->socket_path(), [&](const OnEvent& on_event) { e->Watch(on_event); });
     });
   }
+  for (const auto& engine : cri_) {
+    threads_.emplace_back([this, e = engine.get()] {
+      WatchLoop(e->socket_path(), [&](const OnEvent& on_event) { e->Watch(on_event); });
+    });
+  }
 }
 
 Engines::~Engines() {
   stop_ = true;
   for (const auto& engine : containerd_) engine->Cancel();
+  for (const auto& engine : cri_) engine->Cancel();
   store_.Stop();
   for (std::thread& t : threads_) t.join();
 }
 
 bool Engines::Serves(std::string_view type) const {
   if (type == "docker" || type == "podman") return !docker_api_.empty();
-  if (type == "containerd") return !containerd_.empty();
-  // A pod's container whose runtime the cgroup does not name: containerd or cri-dockerd's Docker.
-  return type == "cri" && (!containerd_.empty() || !docker_api_.empty());
+  if (type == "containerd") return !containerd_.empty() || !cri_.empty();
+  if (type == "cri-o") return !cri_.empty();
+  // A pod's container whose runtime the cgroup does not name: containerd, CRI-O or cri-dockerd's
+  // Docker.
+  return type == "cri" && (!containerd_.empty() || !docker_api_.empty() || !cri_.empty());
 }
 
 void Engines::Count(const char* name, std::atomic<uint64_t>& counter) {
@@ -126,14 +136,12 @@ void Engines::LookupLoop() {
   while (std::optional<std::string> id = store_.NextRequest()) {
     Count("lookups", lookups_);
     log_.Debug("looking up container " + *id);
-    MetadataStore::InfoPtr info;
+    std::optional<ContainerInfo> found;
     // Each engine in turn until one knows the id; one that fails is counted and skipped.
     auto ask = [&](const std::string& socket, auto inspect) {
-      if (info) return;
+      if (found) return;
       try {
-        if (std::optional<ContainerInfo> c = inspect()) {
-          info = std::make_shared<const ContainerInfo>(std::move(*c));
-        }
+        found = inspect();
       } catch (const std::exception& e) {
         if (lookup_errors_ == 0 || IsSocket(socket)) {
           log_.Warning(std::string("lookup of container ") + id->substr(0, 12) + ": " + e.what());
@@ -143,7 +151,21 @@ void Engines::LookupLoop() {
     };
     for (const auto& e : docker_api_) ask(e->socket_path(), [&] { return e->Inspect(*id); });
     for (const auto& e : containerd_) ask(e->socket_path(), [&] { return e->Inspect(*id); });
-    if (!info) {
+    for (const auto& e : cri_) ask(e->socket_path(), [&] { return e->Inspect(*id); });
+    // A pod's container found through containerd's own API: what only the CRI tells.
+    if (found && !found->pod.sandbox_id.empty() && found->pod.ip.empty()) {
+      for (const auto& e : cri_) {
+        try {
+          if (e->AddPod(*found)) break;
+        } catch (const std::exception& ex) {
+          log_.Debug(std::string("pod of container ") + id->substr(0, 12) + ": " + ex.what());
+        }
+      }
+    }
+    MetadataStore::InfoPtr info;
+    if (found) {
+      info = std::make_shared<const ContainerInfo>(std::move(*found));
+    } else {
       Count("not_found", not_found_);
       log_.Debug("container " + *id + ": no runtime knows it");
     }

@@ -1,6 +1,6 @@
 // The container enricher's runtime clients and their threads: which engines are configured
 // (Falco's container plugin `engines:` shape), one thread that looks ids up in the store's queue,
-// and one per Docker-API socket that follows its event stream. Parse and Extract never wait on
+// and one per socket that follows its runtime's event stream. Parse and Extract never wait on
 // them: they only read the store.
 #pragma once
 
@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "containerd_engine.hpp"
+#include "cri_engine.hpp"
 #include "docker_engine.hpp"
 #include "metadata_store.hpp"
 #include "vigil/config_view.hpp"
@@ -58,6 +59,7 @@ class Engines {
   sdk::Logger log_;
   std::vector<std::unique_ptr<DockerEngine>> docker_api_;  // docker's sockets, then podman's
   std::vector<std::unique_ptr<ContainerdEngine>> containerd_;
+  std::vector<std::unique_ptr<CriEngine>> cri_;
   std::atomic<bool> stop_{false};
   std::atomic<uint64_t> lookups_{0}, lookup_errors_{0}, not_found_{0}, runtime_events_{0};
   std::vector<std::thread> threads_;

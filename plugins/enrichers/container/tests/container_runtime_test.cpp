@@ -67,7 +67,7 @@ TEST(ParseDockerInspect, ReadsFalcosFieldsFromTheInspectObject) {
   EXPECT_FALSE(c.host_ipc);
   EXPECT_EQ(c.created_ns, 1796452201123456789u);
   EXPECT_EQ(c.ip, "172.17.0.2");
-  EXPECT_EQ(c.healthcheck, "/bin/sh -c cat /tmp/ok");
+  EXPECT_EQ(c.healthcheck.ToString(), "/bin/sh -c cat /tmp/ok");
   // "long" is over label_max_len (20): left out, as Falco does.
   EXPECT_EQ(c.labels, (std::map<std::string, std::string>{{"app", "web"}, {"tier", "front"}}));
   ASSERT_EQ(c.mounts.size(), 2u);
@@ -98,6 +98,46 @@ TEST(DigestFromDockerImage, PrefersTheContainersRepository) {
   EXPECT_EQ(DigestFromDockerImage(Data("docker_image.json"), "other"),
             "sha256:1111111111111111111111111111111111111111111111111111111111111111");
   EXPECT_EQ(DigestFromDockerImage(R"({"RepoDigests": []})", "x"), "");
+}
+
+TEST(ApplyLastAppliedProbes, ReadsTheExecProbesOfTheNamedContainer) {
+  // A pod as `kubectl apply` leaves it in the annotation: two containers, one with exec probes,
+  // the other with an HTTP probe (not a command: no field).
+  const char* pod = R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"web-0"},"spec":{
+    "containers":[
+      {"name":"sidecar","livenessProbe":{"httpGet":{"path":"/healthz","port":8080}}},
+      {"name":"app","image":"nginx",
+       "livenessProbe":{"exec":{"command":["/bin/cat","/tmp/alive"]},"periodSeconds":5},
+       "readinessProbe":{"exec":{"command":["test","-e","/tmp/ready"]}}}]}})";
+  ContainerInfo app;
+  ApplyLastAppliedProbes(pod, "app", app);
+  EXPECT_EQ(app.liveness_probe.ToString(), "/bin/cat /tmp/alive");
+  EXPECT_EQ(app.readiness_probe.ToString(), "test -e /tmp/ready");
+  EXPECT_EQ(app.CheckOf("cat", {"/tmp/alive"}), Check::kLiveness);
+  EXPECT_EQ(app.CheckOf("test", {"-e", "/tmp/ready"}), Check::kReadiness);
+  EXPECT_EQ(app.CheckOf("cat", {"/tmp/ready"}), Check::kNone);
+  EXPECT_EQ(app.CheckOf("sh", {"/tmp/alive"}), Check::kNone);
+
+  ContainerInfo sidecar;
+  ApplyLastAppliedProbes(pod, "sidecar", sidecar);
+  EXPECT_TRUE(sidecar.liveness_probe.argv.empty());
+  ContainerInfo other;
+  ApplyLastAppliedProbes(pod, "nope", other);
+  ApplyLastAppliedProbes("{not json", "app", other);
+  ApplyLastAppliedProbes(R"({"spec":{"containers":[{"name":"app","livenessProbe":{"exec":
+    {"command":["/bin/cat",7]}}}]}})",
+                         "app", other);  // a non-string argument: no probe
+  EXPECT_TRUE(other.liveness_probe.argv.empty());
+  EXPECT_TRUE(other.readiness_probe.argv.empty());
+}
+
+TEST(ContainerInfo, AHealthCheckIsTheRuntimesCommandByNameAndArguments) {
+  ContainerInfo c;
+  c.healthcheck.argv = {"/usr/local/bin/a-very-long-checker-name", "--quick"};
+  // The kernel keeps 15 characters of the name.
+  EXPECT_EQ(c.CheckOf("a-very-long-che", {"--quick"}), Check::kHealthcheck);
+  EXPECT_EQ(c.CheckOf("a-very-long-che", {}), Check::kNone);
+  EXPECT_EQ(ContainerInfo().CheckOf("sh", {}), Check::kNone);
 }
 
 TEST(MetadataStore, QueuesOnceAndHandsBackTheWaiters) {
