@@ -214,6 +214,12 @@ class Host {
                                     static_cast<uint32_t>(value.size())) == VIGIL_OK;
   }
   std::optional<std::string> ProcessValue(const vigil_event_input& event) const {
+    std::optional<std::string_view> view = ProcessValueView(event);
+    return view ? std::optional<std::string>(*view) : std::nullopt;
+  }
+  // The same without a copy, for the per-event path: the host's bytes, valid until the next
+  // SetProcessValue for that process (so for the rest of a Parse or Extract call that sets none).
+  std::optional<std::string_view> ProcessValueView(const vigil_event_input& event) const {
     if (!Has(offsetof(vigil_host_api, get_process_value),
              host_ ? host_->get_process_value : nullptr)) {
       return std::nullopt;
@@ -221,7 +227,7 @@ class Host {
     const void* data = nullptr;
     uint32_t len = 0;
     if (host_->get_process_value(host_->ctx, &event, &data, &len) != VIGIL_OK) return std::nullopt;
-    return std::string(static_cast<const char*>(data), len);
+    return std::string_view(static_cast<const char*>(data), len);
   }
 
   // Inside Parse: keeps the events of the event's process (this one first) out of the rules until

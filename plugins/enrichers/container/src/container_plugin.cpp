@@ -262,7 +262,8 @@ class ContainerPlugin : public vigil::sdk::Plugin {
   vigil_rc Parse(const vigil_event_input& event) {
     const uint16_t type = vigil::sdk::EventView(event).type();
     const bool exec = type == kExecve || type == kExecveat;
-    std::optional<std::string> value = host_.ProcessValue(event);
+    std::optional<std::string_view> value = host_.ProcessValueView(event);
+    std::string encoded;
     if (value && !exec) {
       if (store_->pending() == 0) return VIGIL_OK;  // nothing on its way: the common case
     } else {
@@ -270,8 +271,9 @@ class ContainerPlugin : public vigil::sdk::Plugin {
       if (!p) return VIGIL_OK;  // not a syscall event with a thread
       const CgroupContainer cg = vigil::container::FromCgroups(p->cgroups);
       const std::optional<Resolved> before = value ? Decode(*value) : std::nullopt;
-      value = Encode(cg, CheckOf(cg, *p, before));
-      host_.SetProcessValue(event, *value);
+      encoded = Encode(cg, CheckOf(cg, *p, before));
+      host_.SetProcessValue(event, encoded);  // the host's old bytes (value) go with this
+      value = encoded;
       host_.SetCounter("resolved", ++resolved_);
     }
     std::optional<Resolved> c = Decode(*value);
@@ -288,11 +290,12 @@ class ContainerPlugin : public vigil::sdk::Plugin {
   }
 
   vigil_rc Extract(const vigil_event_input& event, uint32_t n, vigil_extract_field* fields) {
-    std::optional<std::string> value = host_.ProcessValue(event);
-    std::optional<Resolved> c = value ? Decode(*value) : std::nullopt;
-    if (!c) return VIGIL_OK;  // no process known: no values
-    MetadataStore::InfoPtr info;
-    if (!c->host()) info = store_->Find(c->full_id).value_or(nullptr);
+    std::optional<std::string_view> value = host_.ProcessValueView(event);
+    if (!value) return VIGIL_OK;  // no process known: no values
+    const Lookup& l = LookUp(*value);
+    if (!l.resolved) return VIGIL_OK;
+    const Resolved* c = &*l.resolved;
+    const ContainerInfo* info = l.info.get();
     for (uint32_t i = 0; i < n; ++i) {
       vigil_extract_field& f = fields[i];
       switch (f.field_id) {
@@ -335,6 +338,29 @@ class ContainerPlugin : public vigil::sdk::Plugin {
   }
 
  private:
+  // The last process value decoded and what the store had for it: the events of one process come
+  // in runs, and a rule set asks for several fields of each (engine thread only, as Extract).
+  struct Lookup {
+    std::string value;  // decoded into resolved
+    std::optional<Resolved> resolved;
+    uint64_t generation = ~uint64_t{0};  // the store's when info was found
+    MetadataStore::InfoPtr info;
+  };
+  const Lookup& LookUp(std::string_view value) {
+    if (value != last_.value) {
+      last_.value.assign(value);
+      last_.resolved = Decode(value);
+      last_.generation = ~uint64_t{0};
+    }
+    // Read before Find: a change in between makes the next call look again.
+    if (const uint64_t g = store_->generation(); g != last_.generation) {
+      const Resolved* c = last_.resolved ? &*last_.resolved : nullptr;
+      last_.info = c && !c->host() ? store_->Find(c->full_id).value_or(nullptr) : nullptr;
+      last_.generation = g;
+    }
+    return last_;
+  }
+
   // A health check or probe is the runtime's exec of its command in the container; what it starts
   // is part of it (the value a fork inherits says so, and an exec in the container keeps it).
   Check CheckOf(const CgroupContainer& cg, const vigil::sdk::ProcessInfo& p,
@@ -464,6 +490,7 @@ class ContainerPlugin : public vigil::sdk::Plugin {
   std::unique_ptr<MetadataStore> store_;
   std::unique_ptr<vigil::container::Engines> engines_;
   uint64_t resolved_ = 0, held_ = 0;
+  Lookup last_;
 };
 
 }  // namespace

@@ -21,6 +21,7 @@ MetadataStore::Want MetadataStore::Request(const std::string& id, int64_t pid) {
   auto it = entries_.find(id);
   if (it != entries_.end() && it->second.destroyed && !Fresh(it->second, Clock::now())) {
     entries_.erase(it);  // long gone: a new container of that id, if any, is asked about
+    generation_.fetch_add(1, std::memory_order_release);
     it = entries_.end();
   }
   if (it != entries_.end()) {
@@ -64,6 +65,7 @@ std::vector<int64_t> MetadataStore::Complete(const std::string& id, InfoPtr info
   // The runtime forgets a destroyed container: a late miss does not replace what was known.
   if (info || !entry.info || !entry.destroyed) entry = Entry{std::move(info), now, std::nullopt};
   EvictLocked(now);
+  generation_.fetch_add(1, std::memory_order_release);
   std::vector<int64_t> waiters;
   if (auto it = pending_.find(id); it != pending_.end()) {
     waiters = std::move(it->second);

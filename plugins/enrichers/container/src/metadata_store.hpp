@@ -58,6 +58,9 @@ class MetadataStore {
   void Stop();
 
   size_t size() const;
+  // Changes whenever an entry does (stored, refreshed, destroyed, dropped): what Find answered is
+  // still the answer while it has not changed. Lock-free.
+  uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
 
  private:
   struct Entry {
@@ -75,6 +78,7 @@ class MetadataStore {
   std::unordered_map<std::string, Entry> entries_;
   std::unordered_map<std::string, std::vector<int64_t>> pending_;  // queued or being looked up
   std::atomic<size_t> pending_count_{0};  // pending_.size(), read without the lock
+  std::atomic<uint64_t> generation_{0};   // bumped under the lock with every change of entries_
   std::deque<std::string> queue_;
   bool stopped_ = false;
 };
