@@ -1,5 +1,7 @@
 #include "vigil/core/event_bus.hpp"
 
+#include <pthread.h>
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -397,6 +399,15 @@ uint32_t EventBus::AddSource(EventSource& source) {
   return id;
 }
 
+namespace {
+
+// Names the calling thread as `top -H`, `ps -L` and /proc/PID/task/TID/comm show it (15 bytes kept).
+void NameThread(const std::string& name) {
+  pthread_setname_np(pthread_self(), name.substr(0, 15).c_str());
+}
+
+}  // namespace
+
 Status EventBus::Start() {
   if (started_) return Status::Error("event bus: already started");
   started_ = true;
@@ -412,12 +423,14 @@ Status EventBus::Start() {
   try {
     for (size_t i = 0; i < nsources; ++i) {
       threads_.emplace_back([shared = impl_, i] {
+        NameThread("vigil-read-" + std::to_string(i));
         shared->ReaderMain(*shared->sources_[i]);
         shared->ThreadDone(i);
       });
       ++created;
     }
     threads_.emplace_back([shared = impl_, nsources] {
+      NameThread("vigil-engine");
       shared->EngineMain();
       shared->ThreadDone(nsources);
     });

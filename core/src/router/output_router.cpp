@@ -1,5 +1,7 @@
 #include "vigil/core/output_router.hpp"
 
+#include <pthread.h>
+
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
@@ -70,7 +72,10 @@ class OutputRouter::Worker {
   }
 
   void Start() {
-    thread_ = std::thread([this] { Run(); });
+    thread_ = std::thread([this] {
+      pthread_setname_np(pthread_self(), "vigil-router");  // as top -H shows it
+      Run();
+    });
   }
 
   void RequestReopen() {
