@@ -59,7 +59,7 @@ cmake --build --preset release --target "${targets[@]}"
 if [[ " ${selected[*]} " == *" syscalls "* ]]; then
   # vigil and its plugins for the vigil row; if they do not build, run.py skips that row and says
   # why, and the other tracers still run.
-  vigil_targets=(vigil vigil_plugin_file)
+  vigil_targets=(vigil vigil_plugin_file vigil_plugin_container vigil_plugin_k8s)
   if ninja -C build/release -t query vigil_plugin_ebpf >/dev/null 2>&1; then
     vigil_targets+=(vigil_plugin_ebpf)
   fi

@@ -15,6 +15,13 @@ bpftool -j prog show) over the workload: the probe's cost per invocation. And vi
 rate: the paced open/close workload at increasing rates, 30 s each, with vigil's drop counters
 read from its log.
 
+In containers (unless --no-containers): a private dockerd (tests/runtimes/docker.sh) runs one
+container with the workload bind-mounted, and open_close and fork_exec run in it through `docker
+exec` (the workload times itself) under the bare tracer, vigil, and vigil+enrichers: vigil with
+the default config's container and k8s enrichers on and Falco's rules as written (no rule left
+out). Then the hold: vigil+enrichers while fresh containers start one after another, its final
+counters saying how many first processes waited for their metadata and how long.
+
 Needs root. Python 3 standard library only.
 """
 
@@ -35,7 +42,12 @@ ROOT = os.path.normpath(os.path.join(HERE, "..", "..", ".."))
 UPSTREAM_RULES = os.path.normpath(os.path.join(ROOT, "..", "shared", "upstream", "falco-rules"))
 
 WORKLOADS = ["open_close", "fork_exec", "getppid"]
-TRACERS = ["opensnoop", "execsnoop", "bpftrace", "bare", "vigil"]
+# The same workloads in a container: WORKLOAD@container.
+CONTAINER_WORKLOADS = ["open_close@container", "fork_exec@container"]
+TRACERS = ["opensnoop", "execsnoop", "bpftrace", "bare", "vigil", "vigil+enrichers"]
+CONTAINER_TRACERS = ["bare", "vigil", "vigil+enrichers"]
+RUNTIMES = os.path.join(ROOT, "tests", "runtimes")
+BENCH_CONTAINER = "vigil-bench"
 # libbpf-tools: opensnoop traces open/openat, execsnoop execve; under the getppid loop both show
 # what their tracepoints cost a syscall they do not trace.
 SNOOP_WORKLOADS = {"opensnoop": {"open_close", "getppid"}, "execsnoop": {"fork_exec", "getppid"}}
@@ -69,8 +81,14 @@ class BenchError(Exception):
 # Workload
 
 
-def run_workload(workload_bin, args, timeout=900):
-    out = subprocess.run([workload_bin] + [str(a) for a in args], stdout=subprocess.PIPE,
+def base(workload):
+    """The workload's own name: open_close for open_close@container."""
+    return workload.split("@")[0]
+
+
+def run_workload(cmd, args, timeout=900):
+    """cmd: the workload binary's argv (a `docker exec` of it for a container)."""
+    out = subprocess.run(cmd + [str(a) for a in args], stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True, timeout=timeout)
     if out.returncode != 0:
         raise BenchError(f"workload {' '.join(map(str, args))} failed: {out.stderr.strip()}")
@@ -79,12 +97,12 @@ def run_workload(workload_bin, args, timeout=900):
             "syscalls": int(fields["syscalls"]), "rate": float(fields["rate"])}
 
 
-def calibrate(workload_bin, workload, target_s):
+def calibrate(env, workload, target_s):
     # fork+exec is slow and a tracer adds little to it: give it longer runs than the others.
-    target_s *= {"open_close": 1, "fork_exec": 3, "getppid": 1}[workload]
-    n = {"open_close": 2000, "fork_exec": 20, "getppid": 20000}[workload]
+    target_s *= {"open_close": 1, "fork_exec": 3, "getppid": 1}[base(workload)]
+    n = {"open_close": 2000, "fork_exec": 20, "getppid": 20000}[base(workload)]
     for _ in range(6):
-        r = run_workload(workload_bin, [workload, n])
+        r = env.run(workload, n)
         secs = r["elapsed_ns"] / 1e9
         if secs >= target_s / 4:
             return max(1, int(n * target_s / secs))
@@ -246,7 +264,7 @@ class Env:
     def __init__(self, args, tmpdir):
         self.args = args
         self.tmpdir = tmpdir
-        self.bench_dir = os.path.join(args.build_dir, "tests", "bench", "syscalls")
+        self.bench_dir = os.path.abspath(os.path.join(args.build_dir, "tests", "bench", "syscalls"))
         self.workload = os.path.join(self.bench_dir, "workload")
         self.bare = os.path.join(self.bench_dir, "bare_tracer")
         self.vigil = args.vigil or os.path.join(args.build_dir, "vigil")
@@ -257,6 +275,40 @@ class Env:
         self.vigil_config = None
         self.vigil_rules = None
         self.vigil_skip = None
+        self.docker_dir = os.path.join(tmpdir, "docker")
+        self.docker_sock = os.path.join(self.docker_dir, "docker.sock")
+        self.containers_skip = "not asked for"
+        self.containers_started = False
+
+    def cmd(self, workload):
+        if workload.endswith("@container"):
+            return ["/usr/bin/docker", "-H", f"unix://{self.docker_sock}", "exec",
+                    BENCH_CONTAINER, "/bench/workload"]
+        return [self.workload]
+
+    def run(self, workload, *args, timeout=900):
+        return run_workload(self.cmd(workload), [base(workload)] + list(args), timeout=timeout)
+
+    # -- containers ------------------------------------------------------------------------------
+
+    def start_containers(self):
+        """A private dockerd and the container the workloads run in; containers_skip says why
+        not when they cannot."""
+        self.containers_started = True
+        r = subprocess.run(["bash", os.path.join(RUNTIMES, "docker.sh"), "start", self.docker_dir],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        if r.returncode != 0:
+            self.containers_skip = f"no dockerd (tests/runtimes/docker.sh start): {r.stdout[-300:]}"
+            return
+        r = subprocess.run(["/usr/bin/docker", "-H", f"unix://{self.docker_sock}", "run", "-d",
+                            "--name", BENCH_CONTAINER, "-v", f"{self.bench_dir}:/bench:ro",
+                            "vigil-test:1", "/bin/sleep", "infinity"],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.containers_skip = None if r.returncode == 0 else f"docker run failed: {r.stdout}"
+
+    def stop_containers(self):
+        subprocess.run(["bash", os.path.join(RUNTIMES, "docker.sh"), "stop", self.docker_dir],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def available(self, tracer):
         """None if the tracer can run here, else why not."""
@@ -268,6 +320,8 @@ class Env:
             return None if os.path.exists(self.bare) else f"{self.bare} not built"
         if tracer == "vigil":
             return self.vigil_skip
+        if tracer == "vigil+enrichers":
+            return self.vigil_skip or self.containers_skip
         return None
 
     def start(self, tracer, workload, stats_interval_s=0):
@@ -281,31 +335,48 @@ class Env:
                 argv = ["stdbuf", "-oL"] + argv
             return Tracer(tracer, argv, tmp, header_then_attached(header, 1))
         if tracer == "bpftrace":
-            script = os.path.join(HERE, BPFTRACE_SCRIPTS[workload])
+            script = os.path.join(HERE, BPFTRACE_SCRIPTS[base(workload)])
             # bpftrace complains that it cannot raise RLIMIT_MEMLOCK (no CAP_SYS_RESOURCE) and
             # carries on: the kernel accounts BPF memory to the cgroup.
             return Tracer(tracer, ["bpftrace", script], tmp, bpftrace_ready)
         if tracer == "bare":
-            return Tracer(tracer, [self.bare, BARE_SYSCALLS[workload]], tmp, line_ready("^ready"))
+            return Tracer(tracer, [self.bare, BARE_SYSCALLS[base(workload)]], tmp,
+                          line_ready("^ready"))
         if tracer == "vigil":
             cfg = self.write_vigil_config(stats_interval_s)
             return Tracer(tracer, [self.vigil, "run", "-c", cfg], tmp, vigil_ready)
+        if tracer == "vigil+enrichers":
+            cfg = self.write_vigil_config(stats_interval_s, ",".join(self.args.rules),
+                                          enrichers=True)
+            return Tracer("vigil-enrichers", [self.vigil, "run", "-c", cfg], tmp, vigil_ready)
         raise BenchError(f"unknown tracer {tracer}")
 
     # -- vigil -----------------------------------------------------------------------------------
 
-    def write_vigil_config(self, stats_interval_s, rules=None):
-        path = os.path.join(self.tmpdir, f"vigil-{stats_interval_s}.yaml")
+    def write_vigil_config(self, stats_interval_s, rules=None, enrichers=False):
+        path = os.path.join(self.tmpdir, f"vigil-{stats_interval_s}{'-e' if enrichers else ''}.yaml")
         rules = rules or self.vigil_rules
         alerts = os.path.join(self.tmpdir, "alerts.json")
         plugin_cfg = f"{{stats_interval_s: {stats_interval_s}}}" if stats_interval_s else "{}"
+        # The default config's enrichers (packaging/vigil.yaml), on the private dockerd's socket.
+        enricher_cfg = f"""
+  - name: container
+    init_config:
+      hold_timeout_ms: 250
+      engines:
+        docker: {{sockets: [{self.docker_sock}]}}
+        podman: {{enabled: false}}
+        containerd: {{enabled: false}}
+        cri: {{enabled: false}}
+  - name: k8s
+    init_config: {{}}""" if enrichers else ""
         with open(path, "w") as f:
             f.write(f"""# written by tests/bench/syscalls/run.py
 plugin_paths: [{self.plugin_dir}]
 allow_insecure_plugins: true
 plugins:
   - name: ebpf
-    config: {plugin_cfg}
+    config: {plugin_cfg}{enricher_cfg}
 rules_files: [{rules}]
 watch_rules_files: false
 outputs:
@@ -369,7 +440,7 @@ engine: {{on_full: block}}
         self.vigil_dropped = dropped
         self.vigil_dropped_macros = dropped_macros
         log(f"vigil rules: {', '.join(os.path.basename(p) for p in rules_files)}; "
-            f"{len(dropped)} rules and {len(dropped_macros)} macros left out for unknown fields"
+            f"{len(dropped)} rules and {len(dropped_macros)} macros left out for the enrichers' fields"
             + (f": {', '.join(dropped)}" if dropped else ""))
 
 
@@ -480,7 +551,7 @@ def tracer_events(tracer, text):
     if tracer == "bare":
         m = re.search(r"events=(\d+)", text)
         return int(m.group(1)) if m else None
-    if tracer == "vigil":
+    if tracer.startswith("vigil"):
         return parse_vigil_log(text)["read"]
     return None
 
@@ -507,6 +578,22 @@ def proc_hwm_kib(pid):
     return None
 
 
+def engine_cpu_seconds(pid):
+    """CPU seconds of vigil's engine thread (the bus names it vigil-engine): the rules, the state
+    and the parsers (the enrichers' parse and extract run on it)."""
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/comm") as f:
+                if f.read().strip() != "vigil-engine":
+                    continue
+            # schedstat: ns on the CPU (stat's utime + stime count 10 ms ticks).
+            with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                return int(f.read().split()[0]) / 1e9
+        except OSError:
+            continue
+    raise BenchError(f"vigil {pid} has no vigil-engine thread")
+
+
 # ---------------------------------------------------------------------------------------------
 # The measurements
 
@@ -516,7 +603,7 @@ def run_traced(env, tracer, workload, n):
     t = env.start(tracer, workload)
     try:
         t.wait_ready(env.args.attach_timeout)
-        r = run_workload(env.workload, [workload, n])
+        r = env.run(workload, n)
     finally:
         text = t.stop()
     events = tracer_events(tracer, text)
@@ -524,6 +611,8 @@ def run_traced(env, tracer, workload, n):
         events = count_output_lines(t)
     if tracer == "vigil":
         env.vigil_log = parse_vigil_log(text)
+    if tracer == "vigil+enrichers":
+        env.enriched_log = parse_vigil_log(text)
     return r, events, text
 
 
@@ -536,7 +625,7 @@ def measure_ratios(env, workloads, tracers_for, iterations, rounds):
             f"{', '.join(tracers) or '(none)'}")
         for rnd in range(rounds):
             order = tracers[rnd % len(tracers):] + tracers[:rnd % len(tracers)] if tracers else []
-            before = run_workload(env.workload, [workload, n])
+            before = env.run(workload, n)
             results.setdefault((workload, "none"), []).append(
                 {"elapsed_ns": before["elapsed_ns"], "ops": n, "ratio": 1.0})
             for tracer in order:
@@ -546,7 +635,7 @@ def measure_ratios(env, workloads, tracers_for, iterations, rounds):
                     log(f"  {tracer}: {e}")
                     results.setdefault((workload, tracer), []).append({"error": str(e)})
                     continue
-                after = run_workload(env.workload, [workload, n])
+                after = env.run(workload, n)
                 base = (before["elapsed_ns"] + after["elapsed_ns"]) / 2
                 ratio = r["elapsed_ns"] / base
                 results.setdefault((workload, tracer), []).append(
@@ -574,7 +663,7 @@ def measure_probe_cost(env, workloads, tracers_for, iterations):
                 try:
                     t.wait_ready(env.args.attach_timeout)
                     p0 = programs_of(t.pid)
-                    r = run_workload(env.workload, [workload, iterations[workload]])
+                    r = env.run(workload, iterations[workload])
                     p1 = programs_of(t.pid)
                 except BenchError as e:
                     log(f"  probe cost, {tracer}: {e}")
@@ -601,7 +690,7 @@ def measure_sustained(env, tracer, rates, seconds, threads):
         try:
             t.wait_ready(env.args.attach_timeout)
             cpu0 = proc_cpu_seconds(t.pid)
-            r = run_workload(env.workload, ["open_close_rate", rate, seconds, threads],
+            r = run_workload(env.cmd("open_close"), ["open_close_rate", rate, seconds, threads],
                              timeout=seconds * 10 + 60)
             time.sleep(1.5)  # one more stats line after the load
             cpu1 = proc_cpu_seconds(t.pid)
@@ -629,6 +718,96 @@ def measure_sustained(env, tracer, rates, seconds, threads):
     return rows
 
 
+# The rule sets of the engine measurement: what the engine thread costs per event with each, under
+# the same container workload. The two one-rule sets differ only in the field they read on every
+# event of the workload (a core field, a container enricher's field): their difference is the
+# cost of the enricher's extraction.
+ENGINE_RULES = {
+    "no rules": "",
+    "1 rule, core field": """- rule: bench core field
+  desc: reads proc.name on every event of the workload
+  condition: evt.type in (openat, close, clone, execve) and proc.name = vigil-no-such-name
+  output: x
+  priority: INFO
+""",
+    "1 rule, container field": """- rule: bench container field
+  desc: reads container.image.repository on every event of the workload
+  condition: evt.type in (openat, close, clone, execve) and container.image.repository = vigil-no-such
+  output: x
+  priority: INFO
+""",
+}
+
+
+def measure_engine(env, iterations, rounds):
+    """events/s per core of vigil's engine thread with real state and the enrichers: vigil+enrichers
+    under open_close then fork_exec in the container, per rule set, median over the rounds."""
+    sets = dict(ENGINE_RULES)
+    upstream = [os.path.join(UPSTREAM_RULES, f) for f in
+                ("falco_rules.yaml", "falco-incubating_rules.yaml", "falco-sandbox_rules.yaml")]
+    paths = {}
+    for name, text in sets.items():
+        paths[name] = os.path.join(env.tmpdir, f"engine-{len(paths)}.yaml")
+        with open(paths[name], "w") as f:
+            f.write(text or "[]\n")
+    paths["falco_rules.yaml"] = upstream[0]
+    paths["the three upstream files"] = ",".join(upstream)
+    rows = {name: [] for name in paths}
+    for rnd in range(rounds):
+        for name, rules in paths.items():
+            saved = env.args.rules
+            env.args.rules = rules.split(",")
+            t = env.start("vigil+enrichers", "open_close@container")
+            env.args.rules = saved
+            try:
+                t.wait_ready(env.args.attach_timeout)
+                cpu0 = engine_cpu_seconds(t.pid)
+                env.run("open_close@container", iterations["open_close@container"])
+                env.run("fork_exec@container", iterations["fork_exec@container"])
+                cpu1 = engine_cpu_seconds(t.pid)
+            except BenchError as e:
+                t.stop()
+                log(f"  engine {name}: {e}")
+                continue
+            v = parse_vigil_log(t.stop())
+            if not v["read"]:
+                log(f"  engine {name}: no final counters")
+                continue
+            rows[name].append({"events": v["read"], "cpu_s": cpu1 - cpu0,
+                               "rules": v["enabled_rules"]})
+            log(f"  round {rnd + 1}: engine, {name}: {v['read']} events, "
+                f"{cpu1 - cpu0:.2f} s engine CPU")
+    return rows
+
+
+def measure_hold(env, containers):
+    """vigil+enrichers while `containers` fresh containers start one after another (each runs
+    /bin/true): what its final counters say about the hold."""
+    t = env.start("vigil+enrichers", "open_close@container")
+    try:
+        t.wait_ready(env.args.attach_timeout)
+        for _ in range(containers):
+            subprocess.run(["/usr/bin/docker", "-H", f"unix://{env.docker_sock}", "run", "--rm",
+                            "vigil-test:1", "/bin/true"], check=True, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE, timeout=120)
+        time.sleep(1)  # the last container's events out of the queue
+    finally:
+        text = t.stop()
+    final = [line for line in text.splitlines() if "final counters:" in line]
+    if not final:
+        raise BenchError(f"vigil printed no final counters: {text[-1000:]}")
+    m = re.search(r"hold: processes=(\d+) events=(\d+) released=(\d+) timed_out=(\d+) "
+                  r"overflowed=(\d+) stopped=(\d+) waiting=(\d+) wait_ms_p50=([\d.]+) "
+                  r"p99=([\d.]+) max=([\d.]+)", final[-1])
+    keys = ["processes", "events", "released", "timed_out", "overflowed", "stopped", "waiting",
+            "p50_ms", "p99_ms", "max_ms"]
+    hold = dict(zip(keys, (float(x) for x in m.groups()))) if m else dict.fromkeys(keys, 0)
+    hold["containers"] = containers
+    c = re.search(r"plugin container:[^;]*", final[-1])
+    hold["plugin"] = c.group(0) if c else ""
+    return hold
+
+
 # ---------------------------------------------------------------------------------------------
 # Report
 
@@ -643,7 +822,7 @@ def fmt_rate(x):
     return f"{x:.0f}"
 
 
-def report(env, workloads, tracers_for, results, costs, sustained, skipped):
+def report(env, workloads, tracers_for, results, costs, sustained, skipped, hold, engine):
     print()
     print("| workload | tracer | ratio (median) | min–max | vs bare | added µs/op | workload ops/s"
           " | tracer events/s | probe ns/run | probe runs/op |")
@@ -683,8 +862,48 @@ def report(env, workloads, tracers_for, results, costs, sustained, skipped):
     if getattr(env, "vigil_log", None) and env.vigil_log.get("rules") is not None:
         print(f"\nvigil loaded {env.vigil_log['rules']} rules ({env.vigil_log['enabled_rules']} "
               f"enabled) from {', '.join(os.path.basename(p) for p in env.args.rules)}; "
-              f"{len(env.vigil_dropped)} rules left out for fields vigil does not have yet"
+              f"{len(env.vigil_dropped)} rules left out for fields of the enrichers, which this row "
+              "runs without (vigil+enrichers has them)"
               + (f" ({', '.join(env.vigil_dropped)})" if env.vigil_dropped else ""))
+    if getattr(env, "enriched_log", None) and env.enriched_log.get("rules") is not None:
+        print(f"\nvigil+enrichers loaded {env.enriched_log['rules']} rules "
+              f"({env.enriched_log['enabled_rules']} enabled) from "
+              f"{', '.join(os.path.basename(p) for p in env.args.rules)}, none left out")
+    if engine:
+        print("\nvigil's engine thread (rules, state, parsers; the enrichers' parse and extract) with "
+              "vigil+enrichers under open_close then fork_exec in the container, per rule set "
+              "(median over the rounds; CPU of the thread named vigil-engine):\n")
+        print("| rules | enabled | events | engine CPU s | events/s per core | ns/event "
+              "| vs no rules |")
+        print("|---|---:|---:|---:|---:|---:|---:|")
+        base_ns = None
+        for name, runs in engine.items():
+            runs = [r for r in runs if r["cpu_s"] > 0]
+            if not runs:
+                print(f"| {name} | failed | | | | | |")
+                continue
+            ns = statistics.median(r["cpu_s"] * 1e9 / r["events"] for r in runs)
+            ev = statistics.median(r["events"] for r in runs)
+            cpu = statistics.median(r["cpu_s"] for r in runs)
+            base_ns = base_ns if base_ns is not None else ns
+            print(f"| {name} | {runs[0]['rules']} | {ev:.0f} | {cpu:.2f} | {fmt_rate(1e9 / ns)} "
+                  f"| {ns:.0f} | {ns / base_ns:.2f}× |")
+    if hold:
+        h = hold
+        # vigil prints no hold line when nothing was held: no wait to show then
+        def ms(x):
+            return f"{x:.3f} ms" if h["processes"] else "-"
+        print(f"\nHold (vigil+enrichers, {h['containers']} containers started one after another, "
+              f"each running /bin/true; hold_timeout_ms 250):\n")
+        print("| containers | processes held | per container | events held | released on "
+              "metadata | went ahead without it (timed out, overflowed) | wait p50 | p99 | max |")
+        print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        print(f"| {h['containers']} | {h['processes']:.0f} | {h['processes'] / h['containers']:.2f} "
+              f"| {h['events']:.0f} | {h['released']:.0f} "
+              f"| {h['timed_out'] + h['overflowed']:.0f} ({h['timed_out']:.0f}, "
+              f"{h['overflowed']:.0f}) | {ms(h['p50_ms'])} | {ms(h['p99_ms'])} "
+              f"| {ms(h['max_ms'])} |")
+        print(f"\n{h['plugin']}")
     for tracer, rows in sustained.items():
         print(f"\nSustained open/close under {tracer} ({env.args.sustain_seconds} s per rate, "
               f"{env.args.sustain_threads} generator threads; a syscall is an open or a close):\n")
@@ -741,6 +960,12 @@ def main():
                     help="tracers for the sustained-rate test (vigil, bare)")
     ap.add_argument("--sustain-all", action="store_true",
                     help="run every rate even after one dropped")
+    ap.add_argument("--no-containers", action="store_true",
+                    help="no container workloads and no hold measurement")
+    ap.add_argument("--no-engine", action="store_true",
+                    help="no measurement of the engine thread per rule set")
+    ap.add_argument("--hold-containers", type=int, default=40,
+                    help="fresh containers started for the hold measurement (0: none)")
     args = ap.parse_args()
     if args.rules is None:
         args.rules = [os.path.join(UPSTREAM_RULES, "falco_rules.yaml")]
@@ -769,8 +994,16 @@ def main():
         env = Env(args, tmpdir)
         if not os.path.exists(env.workload):
             sys.exit(f"run.py: {env.workload} not built (scripts/bench.sh syscalls builds it)")
-        workloads = [w for w in WORKLOADS if any(wanted(w, t) for t in TRACERS + ["none"])]
-        if any(wanted(w, "vigil") for w in workloads):
+        candidates = WORKLOADS + ([] if args.no_containers else CONTAINER_WORKLOADS)
+        workloads = [w for w in candidates if any(wanted(w, t) for t in TRACERS + ["none"])]
+        if any(w.endswith("@container") for w in workloads) or (
+                not args.no_containers and args.hold_containers):
+            log("starting a private dockerd (tests/runtimes/docker.sh) for the container rows")
+            env.start_containers()
+            if env.containers_skip:
+                log(f"containers: skipped: {env.containers_skip}")
+                workloads = [w for w in workloads if not w.endswith("@container")]
+        if any(wanted(w, t) for w in workloads for t in ("vigil", "vigil+enrichers")):
             env.prepare_vigil(args.rules)
         skipped = {}
         for tracer in TRACERS:
@@ -784,6 +1017,11 @@ def main():
             for tracer in TRACERS:
                 if tracer in skipped or not wanted(workload, tracer):
                     continue
+                # The snoops and bpftrace on the host only; the enrichers in containers only.
+                if workload.endswith("@container") and tracer not in CONTAINER_TRACERS:
+                    continue
+                if not workload.endswith("@container") and tracer == "vigil+enrichers":
+                    continue
                 if tracer in SNOOP_WORKLOADS and workload not in SNOOP_WORKLOADS[tracer]:
                     continue
                 out.append(tracer)
@@ -795,10 +1033,10 @@ def main():
             if "=" in args.iterations:
                 fixed = {k: int(v) for k, v in (kv.split("=") for kv in args.iterations.split(","))}
             else:
-                fixed = {w: int(args.iterations) for w in WORKLOADS}
+                fixed = {w: int(args.iterations) for w in candidates}
         for w in workloads:
             iterations[w] = fixed.get(w) or calibrate(
-                env.workload, w, QUICK_TARGET_S if args.quick else DEFAULT_TARGET_S)
+                env, w, QUICK_TARGET_S if args.quick else DEFAULT_TARGET_S)
 
         print(f"machine: {os.cpu_count()} CPUs, kernel {os.uname().release}, load average "
               f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}; iterations "
@@ -816,9 +1054,27 @@ def main():
                 log(f"== sustained rate under {tracer}")
                 sustained[tracer] = measure_sustained(env, tracer, args.sustain_rates.split(","),
                                                       args.sustain_seconds, args.sustain_threads)
+        engine = None
+        if not env.containers_skip and "vigil+enrichers" not in skipped and \
+                not args.no_engine and any(wanted(w, "vigil+enrichers") for w in CONTAINER_WORKLOADS):
+            log("== engine thread per rule set under vigil+enrichers")
+            for w in CONTAINER_WORKLOADS:
+                iterations.setdefault(w, calibrate(env, w, DEFAULT_TARGET_S))
+            engine = measure_engine(env, iterations, args.rounds)
+        hold = None
+        if not env.containers_skip and args.hold_containers and \
+                "vigil+enrichers" not in skipped and \
+                any(wanted(w, "vigil+enrichers") for w in CONTAINER_WORKLOADS):
+            log(f"== hold: {args.hold_containers} fresh containers under vigil+enrichers")
+            try:
+                hold = measure_hold(env, args.hold_containers)
+            except (BenchError, subprocess.CalledProcessError) as e:
+                log(f"  hold: {e}")
         print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-        report(env, workloads, tracers_for, results, costs, sustained, skipped)
+        report(env, workloads, tracers_for, results, costs, sustained, skipped, hold, engine)
     finally:
+        if env.containers_started:
+            env.stop_containers()
         shutil.rmtree(tmpdir, ignore_errors=True)
         if mounted_tracefs:  # leave the machine as it was
             subprocess.run(["umount", "/sys/kernel/tracing"], check=False)
