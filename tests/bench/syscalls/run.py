@@ -19,22 +19,29 @@ In containers (unless --no-containers): a private dockerd (tests/runtimes/docker
 container with the workload bind-mounted, and open_close and fork_exec run in it through `docker
 exec` (the workload times itself) under the bare tracer, vigil, and vigil+enrichers: vigil with
 the default config's container and k8s enrichers on and Falco's rules as written (no rule left
-out). Then the hold: vigil+enrichers while fresh containers start one after another, its final
-counters saying how many first processes waited for their metadata and how long.
+out). Then the engine thread's CPU per event under vigil+enrichers, per rule set (none, one rule
+on a core field, one on a container field, falco_rules.yaml, the three upstream files). Then the
+hold: vigil+enrichers while fresh containers start one after another, its final counters saying
+how many first processes waited for their metadata and how long; once on dockerd's socket, once
+through a proxy that keeps dockerd's event stream quiet (a runtime without one: each container is
+looked up at its first exec).
 
 Needs root. Python 3 standard library only.
 """
 
 import argparse
+import fnmatch
 import json
 import os
 import re
 import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -277,6 +284,7 @@ class Env:
         self.vigil_skip = None
         self.docker_dir = os.path.join(tmpdir, "docker")
         self.docker_sock = os.path.join(self.docker_dir, "docker.sock")
+        self.enricher_sock = None  # what vigil+enrichers asks instead (the hold's eventless proxy)
         self.containers_skip = "not asked for"
         self.containers_started = False
 
@@ -364,7 +372,7 @@ class Env:
     init_config:
       hold_timeout_ms: 250
       engines:
-        docker: {{sockets: [{self.docker_sock}]}}
+        docker: {{sockets: [{self.enricher_sock or self.docker_sock}]}}
         podman: {{enabled: false}}
         containerd: {{enabled: false}}
         cri: {{enabled: false}}
@@ -780,9 +788,87 @@ def measure_engine(env, iterations, rounds):
     return rows
 
 
-def measure_hold(env, containers):
+class EventlessDockerProxy:
+    """A unix socket in front of dockerd that passes every request through but answers /events
+    with a stream that stays quiet: a runtime without an event stream, so that no container's
+    metadata is fetched before its first exec and the hold is what gets it there."""
+
+    def __init__(self, path, upstream):
+        self.path, self.upstream = path, upstream
+        self.server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.server.bind(path)
+        self.server.listen(64)
+        self.quiet = []  # the /events connections, held open until close()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                conn, _ = self.server.accept()
+            except OSError:
+                return  # closed
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn):
+        head = b""
+        while b"\r\n\r\n" not in head:
+            chunk = conn.recv(65536)
+            if not chunk:
+                conn.close()
+                return
+            head += chunk
+        target = head.split(b" ", 2)[1] if head.count(b" ") >= 2 else b""
+        if re.match(rb"^(/v[\d.]+)?/events", target):
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                         b"Transfer-Encoding: chunked\r\n\r\n")
+            self.quiet.append(conn)
+            return
+        up = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        up.connect(self.upstream)
+        up.sendall(head)
+
+        def pump(src, dst):
+            try:
+                while True:
+                    data = src.recv(65536)
+                    if not data:
+                        break
+                    dst.sendall(data)
+            except OSError:
+                pass
+            for sock in (src, dst):
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+        threading.Thread(target=pump, args=(up, conn), daemon=True).start()
+        pump(conn, up)
+
+    def close(self):
+        self.server.close()
+        for conn in self.quiet:
+            conn.close()
+        os.unlink(self.path)
+
+
+def measure_hold(env, containers, eventless=False):
     """vigil+enrichers while `containers` fresh containers start one after another (each runs
-    /bin/true): what its final counters say about the hold."""
+    /bin/true): what its final counters say about the hold. `eventless`: the enricher asks dockerd
+    through EventlessDockerProxy, so it learns of each container at its first exec."""
+    proxy = None
+    if eventless:
+        proxy = EventlessDockerProxy(os.path.join(env.tmpdir, "eventless.sock"), env.docker_sock)
+        env.enricher_sock = proxy.path
+    try:
+        return hold_run(env, containers)
+    finally:
+        env.enricher_sock = None
+        if proxy:
+            proxy.close()
+
+
+def hold_run(env, containers):
     t = env.start("vigil+enrichers", "open_close@container")
     try:
         t.wait_ready(env.args.attach_timeout)
@@ -889,21 +975,23 @@ def report(env, workloads, tracers_for, results, costs, sustained, skipped, hold
             print(f"| {name} | {runs[0]['rules']} | {ev:.0f} | {cpu:.2f} | {fmt_rate(1e9 / ns)} "
                   f"| {ns:.0f} | {ns / base_ns:.2f}× |")
     if hold:
-        h = hold
-        # vigil prints no hold line when nothing was held: no wait to show then
-        def ms(x):
-            return f"{x:.3f} ms" if h["processes"] else "-"
-        print(f"\nHold (vigil+enrichers, {h['containers']} containers started one after another, "
-              f"each running /bin/true; hold_timeout_ms 250):\n")
-        print("| containers | processes held | per container | events held | released on "
+        n = hold[0][1]["containers"]
+        print(f"\nHold (vigil+enrichers, {n} containers started one after another, each running "
+              "/bin/true; hold_timeout_ms 250):\n")
+        print("| runtime | processes held | per container | events held | released on "
               "metadata | went ahead without it (timed out, overflowed) | wait p50 | p99 | max |")
-        print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-        print(f"| {h['containers']} | {h['processes']:.0f} | {h['processes'] / h['containers']:.2f} "
-              f"| {h['events']:.0f} | {h['released']:.0f} "
-              f"| {h['timed_out'] + h['overflowed']:.0f} ({h['timed_out']:.0f}, "
-              f"{h['overflowed']:.0f}) | {ms(h['p50_ms'])} | {ms(h['p99_ms'])} "
-              f"| {ms(h['max_ms'])} |")
-        print(f"\n{h['plugin']}")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for label, h in hold:
+            # vigil prints no hold line when nothing was held: no wait to show then
+            def ms(x):
+                return f"{x:.3f} ms" if h["processes"] else "-"
+            print(f"| {label} | {h['processes']:.0f} | {h['processes'] / h['containers']:.2f} "
+                  f"| {h['events']:.0f} | {h['released']:.0f} "
+                  f"| {h['timed_out'] + h['overflowed']:.0f} ({h['timed_out']:.0f}, "
+                  f"{h['overflowed']:.0f}) | {ms(h['p50_ms'])} | {ms(h['p99_ms'])} "
+                  f"| {ms(h['max_ms'])} |")
+        for label, h in hold:
+            print(f"\n{label}: {h['plugin']}")
     for tracer, rows in sustained.items():
         print(f"\nSustained open/close under {tracer} ({env.args.sustain_seconds} s per rate, "
               f"{env.args.sustain_threads} generator threads; a syscall is an open or a close):\n")
@@ -942,7 +1030,7 @@ def main():
                     help="N for every workload, or workload=N,... (default: calibrated to "
                          f"~{DEFAULT_TARGET_S} s untraced)")
     ap.add_argument("--only", action="append", default=[],
-                    help="workload,tracer pairs to run (either may be '*'); repeatable")
+                    help="workload,tracer pairs to run (shell patterns: '*', '*@container'); repeatable")
     ap.add_argument("--quick", action="store_true",
                     help="smoke run: 1 round, short workloads, 3 s sustained run at one rate")
     ap.add_argument("--vigil", help="vigil binary (default BUILD_DIR/vigil)")
@@ -987,7 +1075,8 @@ def main():
     pairs = [tuple(p.split(",", 1)) if "," in p else (p, "*") for p in args.only]
 
     def wanted(workload, tracer):
-        return not pairs or any(w in ("*", workload) and t in ("*", tracer) for w, t in pairs)
+        return not pairs or any(fnmatch.fnmatchcase(workload, w) and fnmatch.fnmatchcase(tracer, t)
+                                for w, t in pairs)
 
     tmpdir = tempfile.mkdtemp(prefix="vigil-syscalls-bench.")
     try:
@@ -1066,10 +1155,13 @@ def main():
                 "vigil+enrichers" not in skipped and \
                 any(wanted(w, "vigil+enrichers") for w in CONTAINER_WORKLOADS):
             log(f"== hold: {args.hold_containers} fresh containers under vigil+enrichers")
-            try:
-                hold = measure_hold(env, args.hold_containers)
-            except (BenchError, subprocess.CalledProcessError) as e:
-                log(f"  hold: {e}")
+            hold = []
+            for label, eventless in (("docker, with its event stream", False),
+                                     ("docker without an event stream (proxy)", True)):
+                try:
+                    hold.append((label, measure_hold(env, args.hold_containers, eventless)))
+                except (BenchError, subprocess.CalledProcessError, OSError) as e:
+                    log(f"  hold, {label}: {e}")
         print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         report(env, workloads, tracers_for, results, costs, sustained, skipped, hold, engine)
     finally:
