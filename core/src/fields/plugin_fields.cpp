@@ -27,6 +27,8 @@ class PluginExtractor final : public Extractor {
     request_.flist = field_.is_list ? 1 : 0;
   }
 
+  bool costly() const override { return true; }  // a call through the plugin ABI
+
   std::span<const Value> Extract(const EventContext& e) override {
     values_.clear();
     if (!instance_) return {};

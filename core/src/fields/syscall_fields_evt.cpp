@@ -362,6 +362,9 @@ class EvtExtractor final : public SingleValueExtractor {
     fixed_index_ = static_cast<int>(std::min<uint64_t>(index, 127));
   }
 
+  // evt.arg.X and evt.args render text per event (flags, addresses, paths).
+  bool costly() const override { return field_ == Field::kArg || field_ == Field::kArgs; }
+
   std::span<const Value> Extract(const EventContext& e) override {
     switch (field_) {
       case Field::kArg: {

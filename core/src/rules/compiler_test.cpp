@@ -51,6 +51,7 @@ class FakeFields final : public fields::FieldProvider {
     add("t.idx", FieldType::kString, false, fields::ArgKind::kIndex);
     add("t.any", FieldType::kString);  // several values, any-of (like proc.aname)
     add("t.bytes", FieldType::kBytes);
+    add("t.costly", FieldType::kString);  // its extractor says it is costly (like a plugin's)
   }
   const std::string& name() const override { return name_; }
   const std::vector<FieldInfo>& fields() const override { return fields_; }
@@ -60,8 +61,10 @@ class FakeFields final : public fields::FieldProvider {
   class Ex final : public fields::Extractor {
    public:
     Ex(FakeFields* owner, std::string key) : owner_(owner), key_(std::move(key)) {}
+    bool costly() const override { return key_ == "t.costly"; }
     std::span<const Value> Extract(const fields::EventContext&) override {
       ++owner_->extractions;
+      if (costly()) ++owner_->costly_extractions;
       out_.clear();
       auto it = owner_->values.find(key_);
       if (it == owner_->values.end()) return {};
@@ -107,6 +110,7 @@ class FakeFields final : public fields::FieldProvider {
   std::map<std::string, std::vector<Value>> values;
   std::map<std::string, std::vector<std::string>> strings;
   uint64_t extractions = 0;
+  uint64_t costly_extractions = 0;
 
  private:
   std::string name_ = "fake";
@@ -214,6 +218,41 @@ TEST_F(Rules, StringOperators) {
   EXPECT_TRUE(Eval("t.str exists"));
   EXPECT_TRUE(Eval("t.str < /v"));
   EXPECT_TRUE(Eval("t.str > /a"));
+}
+
+// `or`s of startswith/endswith/contains on one field run as one test of several constants: the
+// answers are those of the tests one by one.
+TEST_F(Rules, AlternativeAffixesOnOneField) {
+  fake_->Str("t.str", {"/dev/vda1"});
+  fake_->Str("t.any", {"/usr/bin/x", "/dev/nvme0"});
+  const std::string affixes =
+      "(t.str startswith /dev/sd or t.str startswith /dev/vd or "
+      "t.str endswith .log or t.str contains /mapper/)";
+  EXPECT_TRUE(Eval(affixes));
+  for (const char* v : {"/dev/sda", "/var/x.log", "/dev/mapper/root", "/dev/vd"}) {
+    fake_->Str("t.str", {v});
+    EXPECT_TRUE(Eval(affixes)) << v;
+  }
+  for (const char* v : {"/dev/s", "/dev/xvda", "log", "/dev/mapper", ""}) {
+    fake_->Str("t.str", {v});
+    EXPECT_FALSE(Eval(affixes)) << v;
+  }
+  fake_->Str("t.str", {"abc"});
+  EXPECT_TRUE(Eval("t.str startswith '' or t.str startswith zz"));
+  EXPECT_TRUE(Eval("t.str endswith zz or t.str endswith abc"));
+  EXPECT_FALSE(Eval("t.str startswith abcd or t.str endswith xabc"));
+  // Not merged across fields, transformers or a `not`; any value of a multi-valued field.
+  EXPECT_TRUE(Eval("t.str startswith zz or toupper(t.str) startswith AB"));
+  EXPECT_FALSE(Eval("t.str startswith zz or toupper(t.str) startswith ab"));
+  EXPECT_TRUE(Eval("t.str startswith zz or not t.str startswith zz"));
+  EXPECT_TRUE(Eval("t.any startswith /dev/sd or t.any startswith /dev/nv"));
+  EXPECT_FALSE(Eval("t.any startswith /dev/sd or t.any startswith /dev/vd"));
+  // A shared macro keeps its own answer in the rules that use it alone.
+  auto rs = Load({"- macro: m\n  condition: t.str startswith zz\n" +
+                  Rule("both", "evt.type = openat and (m or t.str startswith ab)") +
+                  Rule("alone", "evt.type = openat and m")});
+  ASSERT_TRUE(rs) << Errors();
+  EXPECT_THAT(Matches(*rs, *EventTypeCode("openat")), ElementsAre("both"));
 }
 
 TEST(GlobMatch, AgreesWithFnmatch) {
@@ -569,6 +608,24 @@ TEST_F(Rules, WithoutTheIndexEveryRuleRuns) {
   fake_->extractions = 0;
   EXPECT_TRUE(Matches(*rs, *EventTypeCode("connect")).empty());
   EXPECT_EQ(fake_->extractions, 1u);  // `open` ran its t.str check (cached for the next)
+}
+
+TEST_F(Rules, CostlyFieldsAreTestedAfterTheCheapOnes) {
+  fake_->Str("t.costly", {"a"});
+  fake_->Str("t.str", {"x"});
+  auto rs = Load({"- macro: in_a\n  condition: t.costly = a\n" +
+                  Rule("and", "evt.type = openat and in_a and t.str = y") +
+                  Rule("or", "evt.type = openat and (t.costly = a or t.str = x)") +
+                  Rule("not", "evt.type = openat and not (t.costly = b and t.str = y)")});
+  ASSERT_TRUE(rs) << Errors();
+  // The cheap test decides each rule: the costly field is never extracted.
+  EXPECT_THAT(Matches(*rs, *EventTypeCode("openat")), ElementsAre("or", "not"));
+  EXPECT_EQ(fake_->costly_extractions, 0u);
+  // Where the cheap test does not decide, the costly one still runs, and the results are the
+  // rule's as written.
+  fake_->Str("t.str", {"y"});
+  EXPECT_THAT(Matches(*rs, *EventTypeCode("openat")), ElementsAre("and", "or", "not"));
+  EXPECT_EQ(fake_->costly_extractions, 1u);  // once per event, shared by the rules
 }
 
 TEST_F(Rules, ConstantFolding) {

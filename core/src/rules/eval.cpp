@@ -2,6 +2,8 @@
 
 #include <re2/re2.h>
 
+#include <algorithm>
+#include <cstring>
 #include <unordered_set>
 
 namespace vigil::rules {
@@ -42,9 +44,7 @@ bool OperandEval::Check(const fields::FieldInfo& info, const std::vector<Transfo
   return true;
 }
 
-std::span<const Value> OperandEval::Get(const EvalState& s) {
-  std::span<const Value> in = slot_->Get(s);
-  if (transformers_.empty() || in.empty()) return in;
+std::span<const Value> OperandEval::Transform(std::span<const Value> in) {
   bool list = slot_->info().is_list;
   int buf = 0;
   for (Transformer t : transformers_) {
@@ -99,6 +99,7 @@ class ConstNode final : public Node {
  public:
   explicit ConstNode(bool v) : v_(v) {}
   bool Eval(const EvalState&) override { return v_; }
+  bool Costly() const override { return false; }
 
  private:
   bool v_;
@@ -108,24 +109,43 @@ class ConstNode final : public Node {
 // used by several rules) is called directly, without the reference in between.
 class Children {
  public:
-  explicit Children(std::vector<NodePtr> c) {
+  // In an `or`, comparisons that can are merged (Node::AbsorbAlternative); shared nodes never are,
+  // other rules use them as they are.
+  Children(std::vector<NodePtr> c, bool alternatives) {
+    if (alternatives) MergeAlternatives(c);
+    std::stable_partition(c.begin(), c.end(), [](const NodePtr& n) { return !n->Costly(); });
     for (NodePtr& n : c) {
+      costly_ = costly_ || n->Costly();
       Node* target = n->Unwrap();
       nodes_.push_back(target);
       if (target == n.get()) owned_.push_back(std::move(n));
     }
   }
   const std::vector<Node*>& nodes() const { return nodes_; }
+  bool costly() const { return costly_; }
 
  private:
+  static bool Own(const NodePtr& n) { return n->Unwrap() == n.get() && !n->IsShared(); }
+  static void MergeAlternatives(std::vector<NodePtr>& c) {
+    std::vector<NodePtr> kept;
+    for (NodePtr& n : c) {
+      auto by = std::find_if(kept.begin(), kept.end(), [&](const NodePtr& k) {
+        return Own(n) && Own(k) && k->AbsorbAlternative(*n);
+      });
+      if (by == kept.end()) kept.push_back(std::move(n));
+    }
+    c = std::move(kept);
+  }
+  bool costly_ = false;
   std::vector<Node*> nodes_;
   std::vector<NodePtr> owned_;
 };
 
 class AndNode final : public Node {
  public:
-  explicit AndNode(std::vector<NodePtr> c) : c_(std::move(c)) {}
+  explicit AndNode(std::vector<NodePtr> c) : c_(std::move(c), false) {}
   Node* FirstConjunct() override { return c_.nodes()[0]; }
+  bool Costly() const override { return c_.costly(); }
   bool Eval(const EvalState& s) override {
     for (Node* n : c_.nodes()) {
       if (!n->Eval(s)) return false;
@@ -139,7 +159,8 @@ class AndNode final : public Node {
 
 class OrNode final : public Node {
  public:
-  explicit OrNode(std::vector<NodePtr> c) : c_(std::move(c)) {}
+  explicit OrNode(std::vector<NodePtr> c) : c_(std::move(c), true) {}
+  bool Costly() const override { return c_.costly(); }
   bool Eval(const EvalState& s) override {
     for (Node* n : c_.nodes()) {
       if (n->Eval(s)) return true;
@@ -153,8 +174,9 @@ class OrNode final : public Node {
 
 class NotNode final : public Node {
  public:
-  explicit NotNode(NodePtr c) : c_(MakeVector(std::move(c))), n_(c_.nodes()[0]) {}
+  explicit NotNode(NodePtr c) : c_(MakeVector(std::move(c)), false), n_(c_.nodes()[0]) {}
   bool Eval(const EvalState& s) override { return !n_->Eval(s); }
+  bool Costly() const override { return c_.costly(); }
 
  private:
   static std::vector<NodePtr> MakeVector(NodePtr c) {
@@ -170,6 +192,7 @@ class TypeCheckNode final : public Node {
  public:
   explicit TypeCheckNode(TypeSet t) : t_(t) {}
   bool Eval(const EvalState& s) override { return t_.Has(s.event->type); }
+  bool Costly() const override { return false; }
 
  private:
   TypeSet t_;
@@ -179,6 +202,7 @@ class MemoNode final : public Node {
  public:
   explicit MemoNode(NodePtr inner) : inner_(std::move(inner)) {}
   bool IsShared() const override { return true; }
+  bool Costly() const override { return inner_->Costly(); }
   bool Eval(const EvalState& s) override {
     if (seq_ != s.seq) {
       value_ = inner_->Eval(s);
@@ -198,6 +222,7 @@ class RefNode final : public Node {
   explicit RefNode(Node* target) : target_(target) {}
   bool Eval(const EvalState& s) override { return target_->Eval(s); }
   Node* Unwrap() override { return target_; }
+  bool Costly() const override { return target_->Costly(); }
 
  private:
   Node* target_;
@@ -287,6 +312,18 @@ bool CompareValues(Op op, FieldType type, const Value& a, const Value& b) {
   return false;
 }
 
+// Paths and names share their first bytes ("/", "/usr/"): the last byte of the affix rejects
+// most values before the full compare.
+bool StartsWith(std::string_view v, std::string_view p) {
+  return v.size() >= p.size() && (p.empty() || (v[p.size() - 1] == p.back() &&
+                                                std::memcmp(v.data(), p.data(), p.size()) == 0));
+}
+bool EndsWith(std::string_view v, std::string_view s) {
+  return v.size() >= s.size() &&
+         (s.empty() || (v[v.size() - s.size()] == s.front() &&
+                        std::memcmp(v.data() + v.size() - s.size(), s.data(), s.size()) == 0));
+}
+
 class CompareNode final : public Node {
  public:
   CompareNode(std::unique_ptr<OperandEval> lhs, CompareSpec spec)
@@ -310,8 +347,21 @@ class CompareNode final : public Node {
     if (!spec_.constants.empty()) {
       first_ = spec_.constants[0];
       if (spec_.op == Op::kIContains) first_.text = AsciiLower(first_.text);
+      if (cls_ == TypeClass::kString) texts_.push_back(first_.text);
     }
   }
+
+  bool AbsorbAlternative(Node& other) override {
+    auto* o = dynamic_cast<CompareNode*>(&other);
+    if (!o || !Mergeable() || !o->Mergeable() || o->spec_.op != spec_.op ||
+        o->lhs_->plain_field() != lhs_->plain_field()) {
+      return false;
+    }
+    texts_.insert(texts_.end(), o->texts_.begin(), o->texts_.end());
+    return true;
+  }
+
+  bool Costly() const override { return lhs_->costly() || (spec_.rhs && spec_.rhs->costly()); }
 
   bool Eval(const EvalState& s) override {
     std::span<const Value> values = lhs_->Get(s);
@@ -331,6 +381,15 @@ class CompareNode final : public Node {
   }
 
  private:
+  // A string test against one constant that `or`s of the same test on the same field fold into.
+  bool Mergeable() const {
+    Op op = spec_.op;
+    bool affix = op == Op::kStartsWith || op == Op::kBStartsWith || op == Op::kEndsWith ||
+                 op == Op::kContains || op == Op::kBContains;
+    return affix && cls_ == TypeClass::kString && !spec_.rhs && !spec_.lhs_is_list &&
+           spec_.constants.size() == 1 && lhs_->plain_field();
+  }
+
   bool InSet(const Value& v) {
     switch (cls_) {
       case TypeClass::kString:
@@ -367,14 +426,18 @@ class CompareNode final : public Node {
             return v.bytes != c;
           case Op::kContains:
           case Op::kBContains:
-            return v.bytes.find(c) != std::string_view::npos;
+            return std::any_of(texts_.begin(), texts_.end(), [&](const std::string& t) {
+              return v.bytes.find(t) != std::string_view::npos;
+            });
           case Op::kIContains:
             return IContains(v.bytes, c);
           case Op::kStartsWith:
           case Op::kBStartsWith:
-            return v.bytes.starts_with(c);
+            return std::any_of(texts_.begin(), texts_.end(),
+                               [&](const std::string& t) { return StartsWith(v.bytes, t); });
           case Op::kEndsWith:
-            return v.bytes.ends_with(c);
+            return std::any_of(texts_.begin(), texts_.end(),
+                               [&](const std::string& t) { return EndsWith(v.bytes, t); });
           case Op::kGlob:
             return GlobMatch(c, v.bytes, false);
           case Op::kIGlob:
@@ -431,6 +494,8 @@ class CompareNode final : public Node {
   CompareSpec spec_;
   TypeClass cls_;
   Constant first_;
+  // The constant of a string test, and those of the alternatives it absorbed: any matches.
+  std::vector<std::string> texts_;
   StringSet strings_;
   bool small_ = false;
   std::vector<std::string> small_strings_;

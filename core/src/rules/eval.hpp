@@ -39,6 +39,7 @@ class FieldSlot {
     return values_;
   }
   const fields::FieldInfo& info() const { return *bound_.info; }
+  bool costly() const { return bound_.extractor->costly(); }
 
  private:
   fields::BoundField bound_;
@@ -53,11 +54,20 @@ class OperandEval {
   // The type and list-ness after the transformers; whether they apply to the field's type.
   static bool Check(const fields::FieldInfo& info, const std::vector<ast::Transformer>& tr,
                     FieldType* type, bool* is_list, std::string* error);
-  std::span<const Value> Get(const EvalState& s);
+  std::span<const Value> Get(const EvalState& s) {
+    std::span<const Value> in = slot_->Get(s);
+    if (transformers_.empty() || in.empty()) return in;  // inline: most operands are plain
+    return Transform(in);
+  }
   FieldType type() const { return type_; }
   bool is_list() const { return is_list_; }
+  bool costly() const { return slot_->costly(); }
+  // The field itself, as read (no transformers); null with transformers.
+  const FieldSlot* plain_field() const { return transformers_.empty() ? slot_ : nullptr; }
 
  private:
+  std::span<const Value> Transform(std::span<const Value> in);
+
   FieldSlot* slot_;
   std::vector<ast::Transformer> transformers_;
   FieldType type_;
@@ -80,6 +90,11 @@ class Node {
   virtual Node* FirstConjunct() { return this; }
   // Whether the node is shared between rules (a macro, evaluated once per event).
   virtual bool IsShared() const { return false; }
+  // Whether evaluating it may read a costly field (fields::Extractor::costly).
+  virtual bool Costly() const = 0;
+  // Takes over `other`, another alternative of the same `or`: true when this node now answers for
+  // both (`fd.name startswith /dev/sd or fd.name startswith /dev/vd` is one test of two prefixes).
+  virtual bool AbsorbAlternative(Node& /*other*/) { return false; }
 };
 using NodePtr = std::unique_ptr<Node>;
 
@@ -88,6 +103,10 @@ NodePtr MakeConst(bool value);
 NodePtr MakeMemo(NodePtr inner);
 // Refers to a node owned elsewhere (by the rule set), so several rules can share it.
 NodePtr MakeRef(Node* target);
+// Every node is a pure test of the event (a field without a value makes a comparison false, never
+// an error), so the children of an and/or may run in any order: the costly ones run last, after
+// the cheap ones that usually decide (`evt.arg.flags contains O_CREAT and fd.directory = /dev`
+// tests the directory first). Otherwise the order is the rule's.
 NodePtr MakeAnd(std::vector<NodePtr> children);
 NodePtr MakeOr(std::vector<NodePtr> children);
 NodePtr MakeNot(NodePtr child);

@@ -76,6 +76,9 @@ class Extractor {
   virtual ~Extractor() = default;
   // The field's values for this event: none (empty), one, or several for list fields.
   virtual std::span<const Value> Extract(const EventContext& event) = 0;
+  // Whether one extraction costs far more than reading the event or the state (a call into a
+  // plugin, text rendered per event): the rule compiler tests such fields after the cheap ones.
+  virtual bool costly() const { return false; }
 };
 
 enum class ArgKind : uint8_t { kNone, kIndex, kKey };

@@ -158,11 +158,11 @@ std::string Hostname() {
 
 // What the plugin keeps per process: "<pod uid>\n<container full id>" (either may be empty).
 struct Resolved {
-  std::string pod_uid, container_id;
+  std::string_view pod_uid, container_id;  // into the host's bytes
 };
-Resolved Decode(const std::string& v) {
+Resolved Decode(std::string_view v) {
   const size_t nl = v.find('\n');
-  if (nl == std::string::npos) return {};
+  if (nl == std::string_view::npos) return {};
   return {v.substr(0, nl), v.substr(nl + 1)};
 }
 
@@ -266,7 +266,7 @@ class K8sPlugin : public vigil::sdk::Plugin {
   vigil_rc Parse(const vigil_event_input& event) {
     const uint16_t type = vigil::sdk::EventView(event).type();
     const bool exec = type == kExecve || type == kExecveat;
-    if (!exec && host_.ProcessValue(event)) return VIGIL_OK;  // resolved already
+    if (!exec && host_.ProcessValueView(event)) return VIGIL_OK;  // resolved already
     std::optional<vigil::sdk::ProcessInfo> p = host_.Process(event);
     if (!p) return VIGIL_OK;
     vigil::container::CgroupContainer c = vigil::container::FromCgroups(p->cgroups);
@@ -288,7 +288,7 @@ class K8sPlugin : public vigil::sdk::Plugin {
   }
 
   vigil_rc Extract(const vigil_event_input& event, uint32_t n, vigil_extract_field* fields) {
-    std::optional<std::string> value = host_.ProcessValue(event);
+    std::optional<std::string_view> value = host_.ProcessValueView(event);
     if (!value) return VIGIL_OK;
     const Resolved r = Decode(*value);
     if (r.pod_uid.empty() && r.container_id.empty()) return VIGIL_OK;  // on the host
