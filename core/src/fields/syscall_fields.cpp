@@ -357,9 +357,13 @@ const UserGroupCache::Group& UserGroupCache::GetGroup(uint32_t gid) {
 
 const state::ThreadInfo* Shared::Parent(const state::ThreadInfo* t) const {
   if (!t || !lookup || t->ptid <= 0) return nullptr;
+  for (size_t i = 0; i < parents_used_; ++i) {
+    if (parents_[i].first == t) return parents_[i].second;
+  }
   const state::ThreadInfo* p = lookup->FindProcessLeader(t->ptid);
   if (!p) p = lookup->FindThread(t->ptid);
-  if (!p || p == t || p->pid == t->pid) return nullptr;
+  if (!p || p == t || p->pid == t->pid) p = nullptr;
+  if (parents_used_ < parents_.size()) parents_[parents_used_++] = {t, p};
   return p;
 }
 

@@ -8,6 +8,7 @@
 //   registry.Add(provider);
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -91,6 +92,21 @@ struct Shared {
   const state::ThreadInfo* Parent(const state::ThreadInfo* t) const;
   // t for level 0, its parent for 1, grandparent for 2...; null past the known lineage.
   const state::ThreadInfo* Ancestor(const state::ThreadInfo* t, uint64_t level) const;
+  // Starts an extraction for `e`. The rules ask for several ancestors of one thread per event
+  // (proc.pname, proc.aname[2], [3], [4]: ten parent lookups), so Parent keeps its answers until
+  // the event changes (the state does not change within an event).
+  void Event(const EventContext& e) {
+    if (e.record == event_record_ && e.evtnum == event_num_) return;
+    event_record_ = e.record;
+    event_num_ = e.evtnum;
+    parents_used_ = 0;
+  }
+
+ private:
+  const uint8_t* event_record_ = nullptr;
+  uint64_t event_num_ = 0;
+  mutable std::array<std::pair<const state::ThreadInfo*, const state::ThreadInfo*>, 8> parents_;
+  mutable size_t parents_used_ = 0;
 };
 
 // Deepest lineage walk (guards against cycles in inconsistent state).

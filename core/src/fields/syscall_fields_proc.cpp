@@ -45,6 +45,7 @@ class ProcExtractor final : public SingleValueExtractor {
       : field_(field), arg_(arg), shared_(shared) {}
 
   std::span<const Value> Extract(const EventContext& e) override {
+    shared_->Event(e);
     const ThreadInfo* t = ThreadOf(e);
     if (!t) return {};
     const Process* p = ProcessOf(t);

@@ -360,6 +360,20 @@ TEST_F(SyscallFieldsTest, NamedArgumentsOfOtherEvents) {
   EXPECT_THAT(Get("evt.arg.flags", Ctx(exec)), IsEmpty());   // empty param: no value
 }
 
+// Parent lookups are kept for one event (Shared::Event): the next event sees the state as it is
+// then, e.g. curl re-parented to init when bash exits.
+TEST_F(SyscallFieldsTest, LineageIsTheStateOfEachEvent) {
+  auto rec = Openat(3, "/etc/shadow", VIGIL_O_RDONLY, 0);
+  EventContext first = Ctx(rec);
+  EXPECT_EQ(One("proc.pname", first), "bash");
+  EXPECT_EQ(One("proc.aname[2]", first), "sshd");
+  curl_.thread.ptid = worker_.ptid = 1;
+  EventContext next = Ctx(rec);
+  EXPECT_EQ(One("proc.pname", next), "systemd");
+  EXPECT_THAT(Get("proc.aname[2]", next), IsEmpty());
+  EXPECT_THAT(Get("proc.aname", next), ElementsAre("systemd"));
+}
+
 TEST_F(SyscallFieldsTest, IoBuffers) {
   auto write = SyscallRecord("write", 301, kTs)
                    .Int("res", 4)

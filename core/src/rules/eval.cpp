@@ -324,6 +324,24 @@ bool EndsWith(std::string_view v, std::string_view s) {
                         std::memcmp(v.data() + v.size() - s.size(), s.data(), s.size()) == 0));
 }
 
+// Most values are not in a rule's list (`not proc.name in (shell_binaries)`): one bit per item,
+// indexed by its length and three of its bytes, rejects nearly all of them without hashing the
+// whole string (a Bloom filter of one hash; 4096 bits against lists of tens to hundreds).
+class StringFilter {
+ public:
+  void Add(std::string_view s) { bits_.set(Index(s)); }
+  bool MayHave(std::string_view v) const { return bits_[Index(v)]; }
+
+ private:
+  static size_t Index(std::string_view s) {
+    if (s.empty()) return 0;
+    size_t n = s.size();
+    auto byte = [&](size_t i) { return static_cast<size_t>(static_cast<uint8_t>(s[i])); };
+    return (n * 0x9e37 ^ byte(0) * 0x85 ^ byte(n / 2) * 0x3d1 ^ byte(n - 1) * 0x1f3) & 4095;
+  }
+  std::bitset<4096> bits_;
+};
+
 class CompareNode final : public Node {
  public:
   CompareNode(std::unique_ptr<OperandEval> lhs, CompareSpec spec)
@@ -332,6 +350,7 @@ class CompareNode final : public Node {
       switch (cls_) {
         case TypeClass::kString:
           strings_.insert(c.text);
+          filter_.Add(c.text);
           if (spec_.op == Op::kPmatch) paths_.Add(c.text);
           break;
         case TypeClass::kIp:
@@ -399,7 +418,7 @@ class CompareNode final : public Node {
           }
           return false;
         }
-        return strings_.find(v.bytes) != strings_.end();
+        return filter_.MayHave(v.bytes) && strings_.find(v.bytes) != strings_.end();
       case TypeClass::kIp: {
         auto a = IpOfValue(v, spec_.type);
         if (!a) return false;
@@ -497,6 +516,7 @@ class CompareNode final : public Node {
   // The constant of a string test, and those of the alternatives it absorbed: any matches.
   std::vector<std::string> texts_;
   StringSet strings_;
+  StringFilter filter_;
   bool small_ = false;
   std::vector<std::string> small_strings_;
   std::unordered_set<uint64_t> numbers_;
