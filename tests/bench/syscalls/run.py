@@ -760,13 +760,21 @@ def measure_engine(env, iterations, rounds):
             f.write(text or "[]\n")
     paths["falco_rules.yaml"] = upstream[0]
     paths["the three upstream files"] = ",".join(upstream)
+    # Another vigil build on the same rules in the same rounds (--engine-baseline): a ratio that
+    # this machine's noise does not move.
+    binaries = {name: env.vigil for name in paths}
+    if env.args.engine_baseline:
+        name = f"the three upstream files, {env.args.engine_baseline}"
+        paths[name] = paths["the three upstream files"]
+        binaries[name] = env.args.engine_baseline
     rows = {name: [] for name in paths}
     for rnd in range(rounds):
         for name, rules in paths.items():
-            saved = env.args.rules
+            saved = env.args.rules, env.vigil
             env.args.rules = rules.split(",")
+            env.vigil = binaries[name]
             t = env.start("vigil+enrichers", "open_close@container")
-            env.args.rules = saved
+            env.args.rules, env.vigil = saved
             try:
                 t.wait_ready(env.args.attach_timeout)
                 cpu0 = engine_cpu_seconds(t.pid)
@@ -781,7 +789,7 @@ def measure_engine(env, iterations, rounds):
             if not v["read"]:
                 log(f"  engine {name}: no final counters")
                 continue
-            rows[name].append({"events": v["read"], "cpu_s": cpu1 - cpu0,
+            rows[name].append({"round": rnd, "events": v["read"], "cpu_s": cpu1 - cpu0,
                                "rules": v["enabled_rules"]})
             log(f"  round {rnd + 1}: engine, {name}: {v['read']} events, "
                 f"{cpu1 - cpu0:.2f} s engine CPU")
@@ -974,6 +982,18 @@ def report(env, workloads, tracers_for, results, costs, sustained, skipped, hold
             base_ns = base_ns if base_ns is not None else ns
             print(f"| {name} | {runs[0]['rules']} | {ev:.0f} | {cpu:.2f} | {fmt_rate(1e9 / ns)} "
                   f"| {ns:.0f} | {ns / base_ns:.2f}× |")
+        this = engine.get("the three upstream files")
+        other = [v for k, v in engine.items() if k.startswith("the three upstream files, ")]
+        if this and other and other[0]:
+            # Per round (the two ran back to back), then the median of the rounds' ratios.
+            theirs = {b["round"]: b for b in other[0] if b["cpu_s"] > 0}
+            pairs = [a["cpu_s"] / a["events"] / (theirs[a["round"]]["cpu_s"] /
+                                                 theirs[a["round"]]["events"])
+                     for a in this if a["cpu_s"] > 0 and a["round"] in theirs]
+            if pairs:
+                print(f"\nthe three upstream files, this vigil against --engine-baseline, per "
+                      f"round: {' '.join(f'{r:.2f}' for r in pairs)}; median "
+                      f"{statistics.median(pairs):.2f}×")
     if hold:
         n = hold[0][1]["containers"]
         print(f"\nHold (vigil+enrichers, {n} containers started one after another, each running "
@@ -1052,6 +1072,9 @@ def main():
                     help="no container workloads and no hold measurement")
     ap.add_argument("--no-engine", action="store_true",
                     help="no measurement of the engine thread per rule set")
+    ap.add_argument("--engine-baseline", metavar="VIGIL",
+                    help="another vigil binary (e.g. main's) run on the three upstream files in "
+                         "the same rounds of the engine measurement, for a same-run ratio")
     ap.add_argument("--hold-containers", type=int, default=40,
                     help="fresh containers started for the hold measurement (0: none)")
     args = ap.parse_args()
