@@ -255,6 +255,24 @@ TEST_F(Rules, AlternativeAffixesOnOneField) {
   EXPECT_THAT(Matches(*rs, *EventTypeCode("openat")), ElementsAre("both"));
 }
 
+// Lists past 8 items are a hash set behind a one-hash filter: every item is found, others not.
+TEST_F(Rules, LongListsFindEveryItem) {
+  std::string items;
+  std::vector<std::string> in;
+  for (int i = 0; i < 40; ++i) in.push_back(std::string(i % 7, 'a') + "bin" + std::to_string(i));
+  in.push_back("/a/very/long/path/past/sixty/four/bytes/of/text/for/the/filter/index");
+  for (const std::string& v : in) items += (items.empty() ? "" : ", ") + v;
+  for (const std::string& v : in) {
+    fake_->Str("t.str", {v});
+    EXPECT_TRUE(Eval("t.str in (" + items + ")")) << v;
+  }
+  for (const char* v : {"", "bin", "abin1x", "bin40", "/a/very/long/path"}) {
+    fake_->Str("t.str", {v});
+    EXPECT_FALSE(Eval("t.str in (" + items + ")")) << v;
+    EXPECT_TRUE(Eval("not t.str in (" + items + ")")) << v;
+  }
+}
+
 TEST(GlobMatch, AgreesWithFnmatch) {
   // Random patterns and strings over a small alphabet, against glibc's fnmatch (flags 0).
   std::mt19937 rng(42);

@@ -350,7 +350,6 @@ class CompareNode final : public Node {
       switch (cls_) {
         case TypeClass::kString:
           strings_.insert(c.text);
-          filter_.Add(c.text);
           if (spec_.op == Op::kPmatch) paths_.Add(c.text);
           break;
         case TypeClass::kIp:
@@ -363,6 +362,10 @@ class CompareNode final : public Node {
     }
     small_ = cls_ == TypeClass::kString && strings_.size() <= 8;
     if (small_) small_strings_.assign(strings_.begin(), strings_.end());
+    if (cls_ == TypeClass::kString && !small_) {
+      filter_ = std::make_unique<StringFilter>();
+      for (const std::string& t : strings_) filter_->Add(t);
+    }
     if (!spec_.constants.empty()) {
       first_ = spec_.constants[0];
       if (spec_.op == Op::kIContains) first_.text = AsciiLower(first_.text);
@@ -418,7 +421,7 @@ class CompareNode final : public Node {
           }
           return false;
         }
-        return filter_.MayHave(v.bytes) && strings_.find(v.bytes) != strings_.end();
+        return (!filter_ || filter_->MayHave(v.bytes)) && strings_.find(v.bytes) != strings_.end();
       case TypeClass::kIp: {
         auto a = IpOfValue(v, spec_.type);
         if (!a) return false;
@@ -516,7 +519,7 @@ class CompareNode final : public Node {
   // The constant of a string test, and those of the alternatives it absorbed: any matches.
   std::vector<std::string> texts_;
   StringSet strings_;
-  StringFilter filter_;
+  std::unique_ptr<StringFilter> filter_;  // for the sets past small_
   bool small_ = false;
   std::vector<std::string> small_strings_;
   std::unordered_set<uint64_t> numbers_;
