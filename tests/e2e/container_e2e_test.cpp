@@ -328,6 +328,9 @@ TEST_F(ContainerE2E, BenignContainerRaisesNothing) {
   for (const Alert& a : AlertLog(alerts_).All()) {
     auto it = a.fields.find("container.name");
     if (it == a.fields.end() || it->second != name) continue;
+    // The suite's own probes (container_e2e_rules.yaml) fire on every container start by design:
+    // runc's set-up mounts run in the container's cgroup, so they carry its name.
+    if (a.rule.starts_with("E2E ")) continue;
     EXPECT_EQ(a.rule, "Launch Sensitive Mount Container") << a.output;
     ++at_start;
   }
