@@ -760,8 +760,8 @@ def measure_engine(env, iterations, rounds):
             f.write(text or "[]\n")
     paths["falco_rules.yaml"] = upstream[0]
     paths["the three upstream files"] = ",".join(upstream)
-    # Another vigil build on the same rules in the same rounds (--engine-baseline): a ratio that
-    # this machine's noise does not move.
+    # Another vigil build on the same rules in the same rounds (--engine-baseline): paired with
+    # this build round by round, less exposed to the machine's drift than two separate runs.
     binaries = {name: env.vigil for name in paths}
     if env.args.engine_baseline:
         name = f"the three upstream files, {env.args.engine_baseline}"
