@@ -266,6 +266,24 @@ bool Ordered(Op op, T a, T b) {
   }
 }
 
+// Paths and names share their first bytes ("/", "/usr/"): the last byte of the affix rejects
+// most values before the full compare.
+bool StartsWith(std::string_view v, std::string_view p) {
+  return v.size() >= p.size() && (p.empty() || (v[p.size() - 1] == p.back() &&
+                                                std::memcmp(v.data(), p.data(), p.size()) == 0));
+}
+bool EndsWith(std::string_view v, std::string_view s) {
+  return v.size() >= s.size() &&
+         (s.empty() || (v[v.size() - s.size()] == s.front() &&
+                        std::memcmp(v.data() + v.size() - s.size(), s.data(), s.size()) == 0));
+}
+
+// A string against a prefix, suffix or substring: what an `or` of several on one field folds into.
+bool IsAffix(Op op) {
+  return op == Op::kStartsWith || op == Op::kBStartsWith || op == Op::kEndsWith ||
+         op == Op::kContains || op == Op::kBContains;
+}
+
 // Two values of the same type class (a field against a field).
 bool CompareValues(Op op, FieldType type, const Value& a, const Value& b) {
   switch (ClassOf(type)) {
@@ -278,9 +296,9 @@ bool CompareValues(Op op, FieldType type, const Value& a, const Value& b) {
           return IContains(a.bytes, AsciiLower(b.bytes));
         case Op::kStartsWith:
         case Op::kBStartsWith:
-          return a.bytes.starts_with(b.bytes);
+          return StartsWith(a.bytes, b.bytes);
         case Op::kEndsWith:
-          return a.bytes.ends_with(b.bytes);
+          return EndsWith(a.bytes, b.bytes);
         case Op::kGlob:
           return GlobMatch(b.bytes, a.bytes, false);
         case Op::kIGlob:
@@ -310,18 +328,6 @@ bool CompareValues(Op op, FieldType type, const Value& a, const Value& b) {
     }
   }
   return false;
-}
-
-// Paths and names share their first bytes ("/", "/usr/"): the last byte of the affix rejects
-// most values before the full compare.
-bool StartsWith(std::string_view v, std::string_view p) {
-  return v.size() >= p.size() && (p.empty() || (v[p.size() - 1] == p.back() &&
-                                                std::memcmp(v.data(), p.data(), p.size()) == 0));
-}
-bool EndsWith(std::string_view v, std::string_view s) {
-  return v.size() >= s.size() &&
-         (s.empty() || (v[v.size() - s.size()] == s.front() &&
-                        std::memcmp(v.data() + v.size() - s.size(), s.data(), s.size()) == 0));
 }
 
 // Most values are not in a rule's list (`not proc.name in (shell_binaries)`): one bit per item,
@@ -369,7 +375,7 @@ class CompareNode final : public Node {
     if (!spec_.constants.empty()) {
       first_ = spec_.constants[0];
       if (spec_.op == Op::kIContains) first_.text = AsciiLower(first_.text);
-      if (cls_ == TypeClass::kString) texts_.push_back(first_.text);
+      if (IsAffix(spec_.op)) texts_.push_back(first_.text);
     }
   }
 
@@ -403,12 +409,10 @@ class CompareNode final : public Node {
   }
 
  private:
-  // A string test against one constant that `or`s of the same test on the same field fold into.
+  // An affix test of the field itself against one constant: others like it on the same field
+  // fold into it.
   bool Mergeable() const {
-    Op op = spec_.op;
-    bool affix = op == Op::kStartsWith || op == Op::kBStartsWith || op == Op::kEndsWith ||
-                 op == Op::kContains || op == Op::kBContains;
-    return affix && cls_ == TypeClass::kString && !spec_.rhs && !spec_.lhs_is_list &&
+    return IsAffix(spec_.op) && cls_ == TypeClass::kString && !spec_.rhs && !spec_.lhs_is_list &&
            spec_.constants.size() == 1 && lhs_->plain_field();
   }
 
@@ -421,7 +425,7 @@ class CompareNode final : public Node {
           }
           return false;
         }
-        return (!filter_ || filter_->MayHave(v.bytes)) && strings_.find(v.bytes) != strings_.end();
+        return filter_->MayHave(v.bytes) && strings_.find(v.bytes) != strings_.end();
       case TypeClass::kIp: {
         auto a = IpOfValue(v, spec_.type);
         if (!a) return false;
@@ -516,10 +520,10 @@ class CompareNode final : public Node {
   CompareSpec spec_;
   TypeClass cls_;
   Constant first_;
-  // The constant of a string test, and those of the alternatives it absorbed: any matches.
+  // An affix test's constant, and those of the alternatives it absorbed: any matches.
   std::vector<std::string> texts_;
   StringSet strings_;
-  std::unique_ptr<StringFilter> filter_;  // for the sets past small_
+  std::unique_ptr<StringFilter> filter_;  // every string set past small_ has one
   bool small_ = false;
   std::vector<std::string> small_strings_;
   std::unordered_set<uint64_t> numbers_;
